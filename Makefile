@@ -1,0 +1,45 @@
+# Two commands on a fresh machine with Python 3.11 and make:
+#   make demo   runs every finished chapter at the default profile and prints the results table
+#   make test   runs every test (what CI runs)
+# Both create .venv from the pinned dependencies when it is missing.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PROFILE ?= default
+
+.PHONY: demo test test-fast release release-check selftest lab clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "keras-patterns pins are tested on Python 3.11; found " + sys.version'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[cpu,lab,dev]"
+	# pydssp declares torch, but the course only needs its NumPy implementation.
+	$(BIN)/python -m pip install --quiet --no-deps pydssp==0.9.1
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/kp demo --profile $(PROFILE)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+release: $(STAMP)
+	$(BIN)/kp release
+
+release-check: $(STAMP)
+	$(BIN)/kp release --check
+
+selftest: $(STAMP)
+	$(BIN)/kp selftest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab course/
+
+clean:
+	rm -rf build

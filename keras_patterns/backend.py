@@ -1,0 +1,61 @@
+"""The few backend-specific pieces: gradients with respect to inputs.
+
+Everything else in `keras_patterns` is written with `keras.ops` and runs on
+TensorFlow, JAX and PyTorch alike. Input gradients (saliency, gradient
+sensitivity, gradient norms on a shared kernel) need each backend's own
+autodiff, so they live behind this one function.
+
+Used in chapters 03, 04, 07, 08 and 09.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+
+def input_gradients(fn, inputs):
+    """Gradient of `sum(fn(inputs))` with respect to `inputs`, on any backend.
+
+    Args:
+        fn: a callable (a model, a layer, a function of `keras.ops`) taking one
+            float tensor and returning a tensor.
+        inputs: a float array-like.
+
+    Returns:
+        A NumPy array with the shape of `inputs`.
+
+    Example:
+
+    >>> g = input_gradients(lambda x: keras.ops.sum(x ** 2, axis=-1), np.ones((2, 3)))
+    >>> g            # 2 * x
+    array([[2., 2., 2.], [2., 2., 2.]], dtype=float32)
+    """
+    x_np = np.asarray(inputs)
+    if not np.issubdtype(x_np.dtype, np.floating):
+        raise TypeError(
+            "input_gradients needs float inputs (gradients of integer token ids are undefined; "
+            f"differentiate with respect to one-hot or embedded inputs). Received dtype {x_np.dtype}."
+        )
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.convert_to_tensor(x_np)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(fn(x))
+        return tape.gradient(y, x).numpy()
+    if backend == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        return np.asarray(jax.grad(lambda x: jnp.sum(fn(x)))(jnp.asarray(x_np)))
+    if backend == "torch":
+        import torch
+
+        x = torch.tensor(x_np, requires_grad=True, device=keras.src.backend.torch.core.get_device())
+        y = torch.sum(fn(x))
+        (grad,) = torch.autograd.grad(y, x)
+        return grad.detach().cpu().numpy()
+    raise NotImplementedError(f"input_gradients does not support the {backend!r} backend")
