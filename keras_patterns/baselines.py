@@ -66,7 +66,8 @@ def window_logreg_accuracy(train, test, num_tokens, half_width=8, C=0.05, seed=0
     from sklearn.linear_model import LogisticRegression
 
     (xtr, ytr, mtr), (xte, yte, mte) = train, test
-    clf = LogisticRegression(C=C, max_iter=500, random_state=seed)
+    # Newton-CG converges in a handful of iterations on one-hot windows (lbfgs takes 3x longer here).
+    clf = LogisticRegression(C=C, solver="newton-cg", max_iter=200, random_state=seed)
     clf.fit(window_features(xtr, mtr, num_tokens, half_width), np.asarray(ytr)[np.asarray(mtr).astype(bool)])
     pred = clf.predict(window_features(xte, mte, num_tokens, half_width))
     return float(np.mean(pred == np.asarray(yte)[np.asarray(mte).astype(bool)]))

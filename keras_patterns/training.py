@@ -22,7 +22,9 @@ def fit_classifier(build, train, val, *, seed, epochs, batch_size=32, learning_r
             with softmax outputs (so a student's builder can be passed as
             `lambda: build_causal_tagger(20, 32)`).
         train: `(x, y)` arrays; integer labels.
-        val: `(x, y)` arrays for early stopping.
+        val: `(x, y)` arrays for early stopping, or None. With `epochs=1` there
+            is nothing to stop early, so validation is skipped (it would only
+            cost a second graph trace).
         seed: seeds weights and batch order.
         epochs: maximum number of epochs.
         batch_size: mini-batch size.
@@ -47,11 +49,12 @@ def fit_classifier(build, train, val, *, seed, epochs, batch_size=32, learning_r
         loss="sparse_categorical_crossentropy",
         metrics=list(metrics or []),
     )
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    validate = val is not None and epochs > 1
+    callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)]
     started = time.perf_counter()
     history = model.fit(
-        train[0], train[1], validation_data=val, epochs=epochs, batch_size=batch_size,
-        shuffle=True, callbacks=[stop], verbose=verbose,
+        train[0], train[1], validation_data=val if validate else None, epochs=epochs, batch_size=batch_size,
+        shuffle=True, callbacks=callbacks if validate else [], verbose=verbose,
     )
     info = {
         "epochs": len(history.history["loss"]),
