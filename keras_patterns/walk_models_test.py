@@ -1,0 +1,145 @@
+"""Tests of keras_patterns.walk_models: shapes, causality, and training to the limit."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from keras import ops  # noqa: E402
+
+from keras_patterns import random_walks as rw  # noqa: E402
+from keras_patterns import walk_models as wm  # noqa: E402
+from keras_patterns.data import graphs  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def karate():
+    graph, labels = graphs.karate_club()
+    return labels, rw.transition_matrix(graph)
+
+
+@pytest.mark.parametrize("steps", [1, 5, 17])
+def test_shapes(steps):
+    x = np.random.default_rng(0).integers(34, size=(3, steps)).astype("int32")
+    one = wm.build_many_to_one_walk_classifier(34, 8)
+    many = wm.build_many_to_many_walk_tagger(34, 8, num_classes=3, embedding_dim=4)
+    p_one = ops.convert_to_numpy(one(x))
+    p_many = ops.convert_to_numpy(many(x))
+    assert p_one.shape == (3, 2)
+    assert p_many.shape == (3, steps, 3)
+    np.testing.assert_allclose(p_one.sum(-1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(p_many.sum(-1), 1.0, atol=1e-5)
+
+
+def test_builders_validate_arguments():
+    with pytest.raises(ValueError, match="Received: num_nodes=0"):
+        wm.build_many_to_one_walk_classifier(0, 8)
+    with pytest.raises(ValueError, match="Received: num_hiddens=2.5"):
+        wm.build_many_to_many_walk_tagger(34, 2.5)
+    with pytest.raises(ValueError, match="Received: learning_rate=0"):
+        wm.compile_walk_model(wm.build_many_to_one_walk_classifier(34, 4), learning_rate=0)
+
+
+def test_many_to_many_tagger_is_causal():
+    keras.utils.set_random_seed(0)
+    model = wm.build_many_to_many_walk_tagger(34, 16)
+    rng = np.random.default_rng(0)
+    x = rng.integers(34, size=(8, 12)).astype("int32")
+    base = ops.convert_to_numpy(model(x))
+    for t in range(11):
+        changed = x.copy()
+        changed[:, t + 1 :] = rng.integers(34, size=changed[:, t + 1 :].shape)
+        out = ops.convert_to_numpy(model(changed))
+        np.testing.assert_allclose(out[:, : t + 1], base[:, : t + 1], atol=1e-6)
+        # ... and the change is visible from step t + 1 on (the test can fail).
+        assert np.abs(out[:, t + 1 :] - base[:, t + 1 :]).max() > 1e-4
+
+
+def test_many_to_one_classifier_sees_the_first_node():
+    keras.utils.set_random_seed(0)
+    model = wm.build_many_to_one_walk_classifier(34, 16)
+    x = np.random.default_rng(1).integers(34, size=(8, 6)).astype("int32")
+    changed = x.copy()
+    changed[:, 0] = (changed[:, 0] + 1) % 34
+    diff = np.abs(ops.convert_to_numpy(model(changed)) - ops.convert_to_numpy(model(x)))
+    assert diff.max() > 1e-5
+
+
+def test_targets():
+    labels = np.array([0, 0, 1, 1])
+    walks = np.array([[0, 1, 2, 3], [3, 2, 1, 0]])
+    x, y = wm.make_global_targets(walks, labels)
+    np.testing.assert_array_equal(x, walks)
+    np.testing.assert_array_equal(y, [0, 1])
+    x, y = wm.make_global_targets(walks, labels, window=2)
+    np.testing.assert_array_equal(x, [[2, 3], [1, 0]])
+    np.testing.assert_array_equal(y, [0, 1])
+    x, y = wm.make_local_targets(walks, labels)
+    np.testing.assert_array_equal(x, [[0, 1, 2], [3, 2, 1]])
+    np.testing.assert_array_equal(y, [[0, 1, 1], [1, 0, 0]])
+    assert x.dtype == y.dtype == np.int32
+    with pytest.raises(ValueError, match="Received: window=5"):
+        wm.make_global_targets(walks, labels, window=5)
+    with pytest.raises(ValueError, match="at least one step"):
+        wm.make_local_targets(walks[:, :1], labels)
+    with pytest.raises(ValueError, match="Received: min=0, max=4"):
+        wm.make_local_targets(walks + np.array([0, 0, 0, 1]), labels)
+
+
+def test_per_step_accuracy():
+    y = np.array([[0, 1, 1], [1, 1, 0]])
+    probs = np.eye(2)[np.array([[0, 1, 0], [0, 1, 0]])] * 0.8 + 0.1
+    np.testing.assert_allclose(wm.per_step_accuracy(y, probs), [0.5, 1.0, 0.5])
+
+
+# Training tests. The test sets hold 4,000 walks: a global accuracy is a mean of
+# 4,000 Bernoullis (standard error <= 0.008), so 0.03 is about 4 standard errors,
+# with room left for a model that is not quite at its limit after a short fit.
+NUM_TEST = 4000
+
+
+def _fit(model, x, y, epochs=4):
+    wm.compile_walk_model(model, learning_rate=1e-2)
+    model.fit(x, y, batch_size=128, epochs=epochs, verbose=0)
+    return model
+
+
+def test_many_to_one_reaches_bayes_limits(karate):
+    labels, p = karate
+    keras.utils.set_random_seed(1)
+    length = 4
+    train = rw.sample_walks(p, length, 3000, seed=10)
+    test = rw.sample_walks(p, length, NUM_TEST, seed=11)
+    # Whole walk: the GRU can carry X_0 through 4 steps, limit 1.
+    model = _fit(
+        wm.build_many_to_one_walk_classifier(34, 16), *wm.make_global_targets(train, labels)
+    )
+    x, y = wm.make_global_targets(test, labels)
+    accuracy = float(np.mean(np.argmax(model.predict(x, verbose=0, batch_size=1000), -1) == y))
+    assert accuracy >= 1.0 - 0.03
+    # Last node only: the limit is acc(L) from the powers of P (0.745 here).
+    limit = rw.window_bayes_accuracy(p, labels, length, 1)
+    model = _fit(
+        wm.build_many_to_one_walk_classifier(34, 16),
+        *wm.make_global_targets(train, labels, window=1),
+    )
+    x, y = wm.make_global_targets(test, labels, window=1)
+    accuracy = float(np.mean(np.argmax(model.predict(x, verbose=0, batch_size=1000), -1) == y))
+    assert accuracy == pytest.approx(limit, abs=0.03)
+
+
+def test_many_to_many_reaches_local_bayes_limit(karate):
+    labels, p = karate
+    keras.utils.set_random_seed(2)
+    length = 6
+    train = rw.sample_walks(p, length, 3000, seed=20)
+    test = rw.sample_walks(p, length, NUM_TEST, seed=21)
+    model = _fit(wm.build_many_to_many_walk_tagger(34, 16), *wm.make_local_targets(train, labels))
+    x, y = wm.make_local_targets(test, labels)
+    per_step = wm.per_step_accuracy(y, model.predict(x, verbose=0, batch_size=1000))
+    limits = rw.local_bayes_accuracies(p, labels, length)
+    # Mean over 6 steps of 4,000 walks: standard error about 0.003.
+    assert per_step.mean() == pytest.approx(limits.mean(), abs=0.02)
+    np.testing.assert_allclose(per_step, limits, atol=0.04)
