@@ -1,0 +1,40 @@
+"""Every solution notebook runs end to end at the `smoke` profile and writes its results record."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted(p.parent.name for p in ROOT.glob("solutions/ch*/ch*.ipynb"))
+
+#: The metric and limit names each chapter's issue fixes (contracts other chapters and reviews rely on).
+REQUIRED = {
+    "ch01_protein_ss": {
+        "metrics": {"q3_bidirectional", "q3_unidirectional", "q3_bidirectional_real"},
+        "limits": {"q3_limit_smoothing", "q3_limit_filtering"},
+    },
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_solution_runs_at_smoke(chapter):
+    env = dict(os.environ, KP_ROOT=str(ROOT))
+    env.pop("KP_RESULTS_DIR", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "keras_patterns.cli", "run", chapter, "--profile", "smoke"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    record = json.loads((ROOT / "build" / "results" / f"{chapter}.json").read_text())
+    assert record["chapter"] == chapter and record["profile"] == "smoke"
+    required = REQUIRED.get(chapter, {})
+    assert required.get("metrics", set()) <= set(record["metrics"]), "a contracted metric name is missing"
+    assert required.get("limits", set()) <= set(record["limits"]) | set(record["metrics"])
+    assert record["claims"] and all(c["verdict"] in ("holds", "does not hold here", "inconclusive")
+                                    for c in record["claims"])
+    assert (ROOT / "build" / "executed" / f"{chapter}.ipynb").exists()
