@@ -1,0 +1,112 @@
+import time
+
+import numpy as np
+import pytest
+
+from keras_patterns.data import series as S
+
+
+@pytest.mark.parametrize(
+    "name,length,first,last",
+    [("sunspots", 309, 5.0, 2.9), ("co2", 526, None, None), ("nile", 100, 1120.0, 740.0)],
+)
+def test_loaders_return_clean_float_arrays(name, length, first, last):
+    x = S.load_series(name)
+    assert x.shape == (length,) and x.dtype == np.float64
+    assert np.all(np.isfinite(x))
+    if first is not None:
+        assert x[0] == first and x[-1] == last
+
+
+def test_co2_is_the_monthly_mean_of_the_weekly_data():
+    import statsmodels.api as sm
+
+    weekly = sm.datasets.co2.load_pandas().data["co2"]
+    x = S.load_co2()
+    # March 1958 has weekly values; its monthly value is their mean.
+    march = weekly["1958-03"].dropna()
+    assert x[0] == pytest.approx(march.mean())
+    # Months with no measurement at all are interpolated, never left empty.
+    empty = weekly.resample("MS").mean().isna().to_numpy()
+    assert empty.any() and np.all(np.isfinite(x[empty]))
+    assert 310 < x.min() < x.max() < 375
+
+
+def test_split_is_chronological_and_standardised_with_train_statistics():
+    split = S.prepare_series("sunspots", test_fraction=0.2)
+    raw = S.load_sunspots()
+    assert split.train.shape == (247,) and split.test.shape == (62,)
+    assert split.mean == pytest.approx(raw[:247].mean()) and split.std == pytest.approx(raw[:247].std())
+    np.testing.assert_allclose(split.series * split.std + split.mean, raw, rtol=1e-12)
+    assert split.train.mean() == pytest.approx(0.0, abs=1e-12)
+    assert split.train.std() == pytest.approx(1.0)
+    assert split.test.mean() != pytest.approx(0.0, abs=1e-3)  # the test part's own mean is not used
+    train, test = S.chronological_split(split.series, split.test_fraction)
+    np.testing.assert_array_equal(train, split.train)
+
+
+def test_differenced_series_is_one_shorter():
+    split = S.prepare_series("co2", difference=True)
+    assert split.name == "co2_diff"
+    assert len(split.series) == 525
+    np.testing.assert_allclose(split.series * split.std + split.mean, np.diff(S.load_co2()), atol=1e-9)
+
+
+def test_baseline_of_a_known_ar1_matches_its_closed_form():
+    # On a long simulated AR(1) the fitted AR(1) baseline is close to the exact H-step MSE.
+    from keras_patterns.oracles import ar1
+
+    x = ar1.simulate_ar1(3000, seed=5)
+    horizons = (1, 2, 4)
+    mse, details = S.classical_baseline_mse(x, horizons, test_fraction=0.5, order=(1, 0, 0), trend="n",
+                                            return_details=True)
+    np.testing.assert_allclose(mse, ar1.optimal_mse(horizons), rtol=0.1)
+    # Forecasts from the origin t are phi_hat^h x_t: nothing after t is used.
+    phi_hat = details["forecasts"][:, 1] / details["forecasts"][:, 0]
+    np.testing.assert_allclose(phi_hat, phi_hat[0], rtol=1e-6)
+    origins = details["origins"]
+    np.testing.assert_allclose(details["forecasts"][:, 0], phi_hat[0] * x[origins], rtol=1e-6)
+    assert origins[0] == 1499 and origins[-1] == len(x) - 1 - 4
+
+
+def test_baseline_origins_match_the_test_windows():
+    from keras_patterns.forecasting import make_windows
+
+    split = S.prepare_series("nile", test_fraction=0.3)
+    window, horizons = 8, (1, 2, 4)
+    _, Y = make_windows(np.concatenate([split.train[-window:], split.test]), window, horizons)
+    _, details = S.classical_baseline_mse(split.series, horizons, test_fraction=split.test_fraction,
+                                          **S.DEFAULT_ARIMA["nile"], return_details=True)
+    np.testing.assert_allclose(details["targets"], Y, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", S.SERIES_NAMES)
+def test_baselines_beat_persistence_and_are_fast(name):
+    split = S.prepare_series(name)
+    horizons = (1, 2, 4) if name == "nile" else (1, 2, 4, 8, 16)
+    start = time.perf_counter()
+    mse, details = S.classical_baseline_mse(split.series, horizons, **S.DEFAULT_ARIMA[name], return_details=True)
+    seconds = time.perf_counter() - start
+    targets, origins = details["targets"], details["origins"]
+    persistence = np.mean((targets - split.series[origins][:, None]) ** 2, axis=0)[np.asarray(horizons) - 1]
+    assert np.all(np.isfinite(mse)) and mse.shape == (len(horizons),)
+    # The last value is a weak forecaster of a cycle or a seasonal trend; a fitted ARIMA does better on average.
+    assert mse.mean() < persistence.mean(), (name, mse, persistence)
+    assert seconds < 10, seconds
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: S.load_series("airline"), "name"),
+        (lambda: S.chronological_split(np.arange(10.0), 1.0), "test_fraction"),
+        (lambda: S.chronological_split(np.ones((3, 3)), 0.2), "1-D"),
+        (lambda: S.chronological_split(np.array([1.0, np.nan, 2.0, 3.0]), 0.5), "NaN"),
+        (lambda: S.standardize(np.ones(5), np.ones(2)), "constant"),
+        (lambda: S.classical_baseline_mse(np.arange(50.0), (1, 20)), "shorter"),
+        (lambda: S.classical_baseline_mse(np.arange(50.0), (2, 1)), "horizons"),
+    ],
+)
+def test_bad_arguments_are_named(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
