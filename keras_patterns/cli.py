@@ -1,0 +1,445 @@
+"""`kp`: run, demo, release, grade and self-test the course.
+
+    kp run CH [--profile smoke|default|full] [--backend tensorflow|jax|torch]
+    kp demo [--profile P] [--backend B]
+    kp release [--check]
+    kp grade DIR [--out grades.csv] [--profile smoke] [--timeout S]
+    kp selftest [CH ...]
+
+A chapter is named by its id (`ch01_protein_ss`) or number (`ch01`, `01`, `1`).
+The course root is `--root`, else `$KP_ROOT`, else found upward from the
+working directory. A wrong chapter, profile or backend name prints one line
+naming the valid ones and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from keras_patterns.chapters import ChapterError, find_root, list_chapters, resolve_chapters
+from keras_patterns.session import BACKENDS, PROFILES, quiet_environment, resolve_profile
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+#: Extra kernel arguments for `kp run`: no history file, no ipykernel start-up warnings.
+KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+
+
+class UsageError(Exception):
+    """A wrong name or argument: one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _say(*lines, file=None):
+    print(*lines, sep="\n", file=file or sys.stdout, flush=True)
+
+
+def _rel(path, root):
+    try:
+        return str(Path(path).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _num(value, signed=False):
+    """A number for the tables: 4 decimals at most, no trailing zeros."""
+    if value is None:
+        return "-"
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e6:
+        text = str(int(value))
+    elif 1e-3 <= abs(value) < 1e4:
+        text = f"{value:.4f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{value:.3g}"
+    return "+" + text if signed and value > 0 else text
+
+
+# ------------------------------------------------------------------------------------------
+# kp run / kp demo
+
+
+def _check_backend(backend):
+    name = backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
+    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(name)
+    if module and importlib.util.find_spec(module) is None:
+        how = {"tensorflow": "pip install -e '.[cpu]'", "jax": "pip install -e '.[jax]'", "torch": "pip install torch"}
+        raise RuntimeError(
+            f"the {name} backend is not installed in this environment ({how[name]}, or choose another with --backend)"
+        )
+
+
+def _cell_label(nb_path, cell_index):
+    """'cell 7 (train_model: def train(...)' for an error report: index, grade id, first line."""
+    import nbformat
+
+    label = f"cell {cell_index}"
+    try:
+        cell = nbformat.read(str(nb_path), as_version=4).cells[cell_index]
+    except Exception:  # noqa: BLE001 - the label is informative only
+        return label
+    gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
+    first = first if len(first) <= 60 else first[:57] + "..."
+    inside = ": ".join(part for part in (gid, first) if part)
+    return f"{label} ({inside})" if inside else label
+
+
+def run_chapter(chapter, root, profile, backend=None):
+    """Execute a chapter's solution notebook with papermill; return (ok, message, seconds).
+
+    Writes `build/executed/<chapter>.ipynb`; the notebook writes
+    `build/results/<chapter>.json` itself, and this checks that it did.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from keras_patterns.grading import patched_environ
+
+    root = Path(root)
+    executed = root / "build" / "executed" / f"{chapter.id}.ipynb"
+    results_dir = root / "build" / "results"
+    record = results_dir / f"{chapter.id}.json"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    env = {key: value for key, value in quiet_environment({}).items() if key not in os.environ}
+    env.update({"KP_PROFILE": profile, "KP_RESULTS_DIR": str(results_dir), "JUPYTER_PREFER_ENV_PATH": "1"})
+    if backend:
+        env["KERAS_BACKEND"] = backend
+    shown = os.environ.get("KERAS_BACKEND", "tensorflow") if not backend else backend
+    _say(f"== {chapter.id}: profile {profile}, backend {shown}")
+    started_wall, started = time.time(), time.perf_counter()
+    where = _rel(executed, root)
+    try:
+        with patched_environ(env):
+            pm.execute_notebook(
+                str(chapter.solution_notebook),
+                str(executed),
+                kernel_name="python3",
+                progress_bar=True,
+                cwd=str(chapter.solution_dir),
+                start_timeout=120,
+                extra_arguments=KERNEL_ARGUMENTS,
+            )
+    except PapermillExecutionError as exc:
+        seconds = time.perf_counter() - started
+        return (
+            False,
+            f"{chapter.id}: {_cell_label(chapter.solution_notebook, exc.cell_index)} raised "
+            f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}\n"
+            f"  the executed notebook (with the traceback) is {where}",
+            seconds,
+        )
+    except Exception as exc:  # noqa: BLE001 - a dead kernel, a missing kernel: report and go on
+        seconds = time.perf_counter() - started
+        return False, f"{chapter.id}: execution failed: {type(exc).__name__}: {exc}\n  see {where}", seconds
+    seconds = time.perf_counter() - started
+    if not record.is_file() or record.stat().st_mtime < started_wall - 1:
+        return (
+            False,
+            f"{chapter.id}: the notebook ran but did not write {_rel(record, root)} "
+            "(its last cells must call ResultsRecord(...).save())",
+            seconds,
+        )
+    return True, f"{chapter.id}: wrote {where} and {_rel(record, root)} in {seconds:.1f} s", seconds
+
+
+def table_rows(records, failures=()):
+    """Rows (chapter, metric, value, limit, gap, claims, device, wall s) for the course table."""
+    rows = []
+    for rec in records:
+        head = rec.get("headline") or {}
+        metric, limit = head.get("metric"), head.get("limit")
+        value = rec["metrics"].get(metric) if metric else None
+        limit_value = {**rec["metrics"], **rec["limits"]}.get(limit) if limit else None
+        gap = value - limit_value if value is not None and limit_value is not None else None
+        claims = "; ".join(f"{c['id']}: {c['verdict']}" for c in rec.get("claims", [])) or "-"
+        rows.append(
+            [
+                rec["chapter"],
+                metric or "-",
+                _num(value),
+                f"{limit} = {_num(limit_value)}" if limit else "-",
+                _num(gap, signed=True),
+                claims,
+                rec.get("device", "-"),
+                _num(rec.get("wall_seconds")),
+            ]
+        )
+    for chapter, message in failures:
+        reason = message.splitlines()[0].removeprefix(f"{chapter}: ")
+        rows.append([chapter, "FAILED", "-", "-", "-", reason, "-", "-"])
+    return rows
+
+
+TABLE_HEADERS = ["chapter", "headline metric", "value", "limit / baseline", "gap", "claims", "device", "wall s"]
+
+
+def write_summary(path, rows, profile, backend):
+    def cell(text):
+        return str(text).replace("|", "\\|")
+
+    lines = [
+        "# keras-patterns: course results",
+        "",
+        f"Written by `kp demo` on {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}; "
+        f"profile `{profile}`, backend `{backend}`. The gap is the value minus the limit or baseline.",
+        "",
+        "| " + " | ".join(TABLE_HEADERS) + " |",
+        "|" + "|".join("---" for _ in TABLE_HEADERS) + "|",
+    ]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def cmd_run(args, root):
+    from keras_patterns.results import load_results
+    from keras_patterns.grading import format_table
+
+    chapter = resolve_chapters([args.chapter], root)[0]
+    profile = resolve_profile(args.profile)
+    _check_backend(args.backend)
+    ok, message, _ = run_chapter(chapter, root, profile, args.backend)
+    if not ok:
+        _say(message, file=sys.stderr)
+        return EXIT_FAIL
+    _say(message)
+    record = load_results(root / "build" / "results" / f"{chapter.id}.json")
+    _say("", format_table(table_rows([record]), TABLE_HEADERS))
+    return EXIT_OK
+
+
+def cmd_demo(args, root):
+    from keras_patterns.grading import format_table
+    from keras_patterns.results import load_results
+
+    profile = resolve_profile(args.profile)
+    _check_backend(args.backend)
+    chapters = list_chapters(root)
+    if not chapters:
+        _say(f"kp demo: no finished chapter in {root / 'solutions'}", file=sys.stderr)
+        return EXIT_FAIL
+    records, failures = [], []
+    for chapter in chapters:
+        ok, message, _ = run_chapter(chapter, root, profile, args.backend)
+        if ok:
+            _say(message)
+            try:
+                records.append(load_results(root / "build" / "results" / f"{chapter.id}.json"))
+            except (ValueError, json.JSONDecodeError) as exc:
+                failures.append((chapter.id, f"bad results record: {exc}"))
+        else:
+            _say(message, file=sys.stderr)
+            failures.append((chapter.id, message))
+    rows = table_rows(records, failures)
+    backend = args.backend or os.environ.get("KERAS_BACKEND", "tensorflow")
+    summary = write_summary(root / "build" / "results" / "summary.md", rows, profile, backend)
+    _say("", format_table(rows, TABLE_HEADERS), f"summary: {_rel(summary, root)}")
+    if failures:
+        _say(f"kp demo: {len(failures)} of {len(chapters)} chapters failed: "
+             + ", ".join(ch for ch, _ in failures), file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------
+# kp release
+
+
+def cmd_release(args, root):
+    from keras_patterns.grading import release
+
+    chapters = list_chapters(root)
+    report = release(root, chapters, check=args.check)
+    status = EXIT_OK
+    if args.check:
+        if report.stale:
+            _say("kp release --check: course/ is stale; run `kp release` to regenerate:", file=sys.stderr)
+            _say(*(f"  {line}" for line in report.stale), file=sys.stderr)
+            status = EXIT_FAIL
+        else:
+            _say(f"course/ is up to date ({len(report.written)} files from {len(chapters)} chapters)")
+    else:
+        _say(*(f"course/{p}" for p in report.written))
+        _say(f"regenerated course/ from solutions/ ({len(chapters)} chapters)"
+             + (f"; {len(report.stale)} files changed" if report.stale else "; nothing changed"))
+    if report.leaks:
+        _say("kp release: course/ must hold no solutions, hidden tests or outputs:", file=sys.stderr)
+        _say(*(f"  {line}" for line in report.leaks), file=sys.stderr)
+        status = EXIT_FAIL
+    return status
+
+
+# ------------------------------------------------------------------------------------------
+# kp grade / kp selftest
+
+
+def _progress_line(result):
+    label = f"{result.student}/{result.chapter}"
+    score = f"{_num(result.score)}/{_num(result.max_score)}"
+    extra = f"  {result.error}" if result.error else ""
+    notes = f"  ({'; '.join(result.notes)})" if result.notes else ""
+    _say(f"  {label:<40} {score:>9}  {result.status}  {result.seconds:.1f} s{extra}{notes}")
+
+
+def cmd_grade(args, root):
+    from keras_patterns.grading import Grader, collect_submissions, write_failure_feedback, write_grades_csv
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        raise UsageError(f"{args.dir} is not a folder (expected DIR/<student>/<chapter>/<notebook>.ipynb)")
+    chapters = list_chapters(root)
+    submissions = collect_submissions(folder, chapters)
+    if not submissions:
+        _say(f"kp grade: no submissions in {folder} (expected DIR/<student>/<chapter>/<notebook>.ipynb)",
+             file=sys.stderr)
+        return EXIT_FAIL
+    needed = [ch for ch in chapters if any(s.chapter.id == ch.id and s.notebook is not None for s in submissions)]
+    out = Path(args.out)
+    out_dir = out.parent
+    _say(f"grading {len(submissions)} submissions at profile {args.profile}"
+         f" ({', '.join(ch.id for ch in needed) or 'no known chapter'})")
+    started = time.perf_counter()
+    grader = Grader(
+        root, needed, profile=args.profile, timeout=args.timeout, workdir=args.keep,
+        whole_notebook=args.whole_notebook,
+    )
+    try:
+        results = grader.grade(submissions, feedback=True, progress=_progress_line)
+        for result in results:
+            target = out_dir / "feedback" / result.student / result.chapter / f"{result.chapter}.html"
+            if result.feedback is not None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(result.feedback, target)
+            elif not result.ok:
+                write_failure_feedback(result, target)
+            if not result.ok and result.log:
+                log = out_dir / "logs" / f"{result.student}_{result.chapter}.log"
+                log.parent.mkdir(parents=True, exist_ok=True)
+                log.write_text(result.log, encoding="utf-8")
+    finally:
+        grader.close()
+    write_grades_csv(results, out)
+    failed = [r for r in results if not r.ok]
+    _say(f"wrote {out} and {out_dir / 'feedback'}/: {len(results)} submissions, "
+         f"{len(failed)} could not be graded, {time.perf_counter() - started:.1f} s")
+    return EXIT_OK
+
+
+def cmd_selftest(args, root):
+    from keras_patterns.grading import format_table, selftest
+
+    chapters = resolve_chapters(args.chapters, root)
+    if not chapters:
+        _say(f"kp selftest: no finished chapter in {root / 'solutions'}; nothing to test")
+        return EXIT_OK
+    _say(f"self-test of {', '.join(ch.id for ch in chapters)} (profile smoke)")
+    started = time.perf_counter()
+    checks = selftest(
+        root, chapters, progress=_progress_line, timeout=args.timeout, workdir=args.keep,
+        whole_notebook=args.whole_notebook,
+    )
+    rows = []
+    for check in checks:
+        got = f"{_num(check.result.score)}/{_num(check.result.max_score)}" if check.result else "-"
+        rows.append(
+            [check.chapter, check.case, got, _num(check.expected_score) if check.expected else "-",
+             "ok" if check.ok else "MISMATCH", "; ".join(check.problems)]
+        )
+    _say("", format_table(rows, ["chapter", "case", "score", "expected", "verdict", "problems"]))
+    bad = [c for c in checks if not c.ok]
+    _say(f"{len(checks) - len(bad)} of {len(checks)} checks passed in {time.perf_counter() - started:.1f} s")
+    return EXIT_FAIL if bad else EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def build_parser():
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", default=argparse.SUPPRESS, help="the course root (default: $KP_ROOT, or found upward)")
+    parser = _Parser(prog="kp", description="Run, demo, release, grade and self-test the keras-patterns course.",
+                     parents=[common])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    run = sub.add_parser("run", parents=[common], help="execute one chapter's solution notebook")
+    run.add_argument("chapter", metavar="CH", help="e.g. ch01_protein_ss, ch01, 01 or 1")
+    run.add_argument("--profile", choices=PROFILES, default=None, help="default: $KP_PROFILE, else 'default'")
+    run.add_argument("--backend", choices=BACKENDS, default=None, help="default: $KERAS_BACKEND, else tensorflow")
+
+    demo = sub.add_parser("demo", parents=[common], help="run every finished chapter and print the results table")
+    demo.add_argument("--profile", choices=PROFILES, default=None, help="default: $KP_PROFILE, else 'default'")
+    demo.add_argument("--backend", choices=BACKENDS, default=None, help="default: $KERAS_BACKEND, else tensorflow")
+
+    rel = sub.add_parser("release", parents=[common], help="regenerate course/ from solutions/ with nbgrader")
+    rel.add_argument("--check", action="store_true", help="only check that course/ is up to date (exit 1 if not)")
+
+    grade = sub.add_parser("grade", parents=[common], help="autograde DIR/<student>/<chapter>/<notebook>.ipynb")
+    grade.add_argument("dir", metavar="DIR")
+    grade.add_argument("--out", default="grades.csv", help="the grades CSV; feedback goes beside it (default: grades.csv)")
+    grade.add_argument("--profile", choices=PROFILES, default="smoke", help="the profile kernels run at (default: smoke)")
+    grade.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: the nbgrader config's)")
+    grade.add_argument("--keep", metavar="WORKDIR", default=None, help="build the private nbgrader course here and keep it")
+    grade.add_argument(
+        "--whole-notebook", action="store_true",
+        help="also run the cells after the last graded cell (training, figures); they cannot change a grade",
+    )
+
+    st = sub.add_parser("selftest", parents=[common], help="prove the grader on every chapter (or those named)")
+    st.add_argument("chapters", metavar="CH", nargs="*")
+    st.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: the nbgrader config's)")
+    st.add_argument("--keep", metavar="WORKDIR", default=None, help="build the private nbgrader course here and keep it")
+    st.add_argument(
+        "--whole-notebook", action="store_true",
+        help="also run the cells after the last graded cell (training, figures); they cannot change a grade",
+    )
+    return parser
+
+
+COMMANDS = {"run": cmd_run, "demo": cmd_demo, "release": cmd_release, "grade": cmd_grade, "selftest": cmd_selftest}
+
+
+def main(argv=None):
+    """The `kp` console script; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    prog = f"kp {args.command}"
+    try:
+        root = find_root(getattr(args, "root", None))
+        return COMMANDS[args.command](args, root)
+    except (ChapterError, UsageError) as exc:
+        _say(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as exc:
+        if "Valid profiles" in str(exc):
+            _say(f"{prog}: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        raise
+    except RuntimeError as exc:
+        _say(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        _say(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
