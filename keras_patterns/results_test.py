@@ -61,3 +61,11 @@ def test_profiles(monkeypatch):
     with pytest.raises(ValueError, match="missing"):
         pick("smoke", smoke=1)
     assert PROFILES == ("smoke", "default", "full")
+
+
+def test_autograding_ignores_the_notebook_profile(monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.delenv("KP_PROFILE", raising=False)
+    assert resolve_profile("full") == "smoke"
+    monkeypatch.setenv("KP_PROFILE", "default")
+    assert resolve_profile("full") == "default"

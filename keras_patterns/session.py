@@ -51,11 +51,17 @@ def quiet_environment(environ=None):
 def resolve_profile(profile=None):
     """Return a valid profile name: the argument, else `$KP_PROFILE`, else "default".
 
+    While nbgrader autogrades (`NBGRADER_EXECUTION=autograde`) the grader's
+    `$KP_PROFILE` (else "smoke") wins over the argument, so a submission cannot
+    make its own grading run at another size.
+
     Raises:
         ValueError: naming the valid profiles, when the name is not one of them.
 
     Used in every chapter.
     """
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        profile = os.environ.get("KP_PROFILE", "smoke")
     name = profile if profile is not None else os.environ.get("KP_PROFILE", "default")
     name = str(name).strip().lower()
     if name not in PROFILES:
