@@ -57,8 +57,10 @@ def masked_q3(y_true, y_prob, mask):
 class MaskedQ3(keras.metrics.Metric):
     """Streaming per-residue Q3 for `model.compile(metrics=[...])`.
 
-    Keras passes the padding mask of `y_pred` as `sample_weight`, so padded
-    positions are ignored; counts are pooled over residues across batches.
+    The padding mask that Keras attaches to `y_pred` (from `mask_zero=True`)
+    is read here, as Keras's own metrics do, and multiplied into any
+    `sample_weight`: padded positions never count. Counts are pooled over
+    residues across batches.
 
     Args:
         name: metric name (default "q3").
@@ -81,7 +83,11 @@ class MaskedQ3(keras.metrics.Metric):
         if len(y_true.shape) == len(y_pred.shape):
             y_true = ops.squeeze(y_true, axis=-1)
         hits = ops.cast(ops.equal(ops.argmax(y_pred, axis=-1), y_true), self.dtype)
+        # Keras does not pass the mask to metrics; its own metrics fetch it like this.
+        mask = keras.src.backend.get_keras_mask(y_pred)
         weight = ops.ones_like(hits) if sample_weight is None else ops.cast(sample_weight, self.dtype)
+        if mask is not None:
+            weight = weight * ops.cast(mask, self.dtype)
         weight = ops.broadcast_to(ops.reshape(weight, ops.shape(weight)[: len(hits.shape)]), ops.shape(hits))
         self.correct.assign_add(ops.sum(hits * weight))
         self.count.assign_add(ops.sum(weight))

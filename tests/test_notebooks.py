@@ -17,6 +17,12 @@ REQUIRED = {
         "metrics": {"q3_bidirectional", "q3_unidirectional", "q3_bidirectional_real"},
         "limits": {"q3_limit_smoothing", "q3_limit_filtering"},
     },
+    "ch14_random_walks": {
+        "metrics": {"gru_global_acc_L8", "lastnode_global_acc_L8", "gru_local_acc"},
+        "limits": {f"bayes_global_acc_L{L}" for L in (0, 1, 2, 4, 8, 16, 32, 64)}
+        | {"bayes_local_acc_stationary", "mixing_time_karate", "mixing_time_fast", "mixing_time_slow",
+           "spectral_gap_karate", "spectral_gap_fast", "spectral_gap_slow"},
+    },
 }
 
 
