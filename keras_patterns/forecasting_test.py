@@ -10,6 +10,7 @@ from keras_patterns.forecasting import (
     IteratedForecaster,
     build_direct_forecaster,
     check_horizons,
+    fit_forecaster,
     horizon_targets,
     make_windows,
     mse_per_horizon,
@@ -206,3 +207,35 @@ def test_short_training_reaches_the_optimal_one_step_error():
     # The oracle's own test MSE is about 1; 15 % above it leaves room for a few epochs of training.
     assert direct_mse < 1.15 * oracle, (direct_mse, oracle)
     assert iterated_mse < 1.15 * oracle, (iterated_mse, oracle)
+
+
+def test_fit_forecaster_counts_steps_and_is_seeded():
+    X, Y = make_windows(ar1.simulate_ar1(120, seed=0), 8, (1, 2))
+    targets = horizon_targets(Y, (1, 2))
+
+    def run(seed):
+        return fit_forecaster(lambda: build_direct_forecaster(8, (1, 2), 4), X, targets, seed=seed,
+                              max_steps=10, batch_size=32)
+
+    model, info = run(0)
+    # 111 windows in batches of 32: 4 steps per epoch, so 3 epochs reach the 10-step budget.
+    assert info["epochs"] == 3 and info["steps"] == 12
+    assert set(info["history"]) == {"loss"}
+    again, _ = run(0)
+    other, _ = run(1)
+    np.testing.assert_allclose(np.asarray(model(X[:5])), np.asarray(again(X[:5])), atol=1e-6)
+    assert np.abs(np.asarray(model(X[:5])) - np.asarray(other(X[:5]))).max() > 1e-4
+
+
+def test_fit_forecaster_trains_the_iterated_model_with_early_stopping():
+    X, Y = make_windows(ar1.simulate_ar1(200, seed=2), 8, HORIZONS)
+    inputs = (X[:-40], teacher_forcing_inputs(X[:-40], Y[:-40]))
+    val = ((X[-40:], teacher_forcing_inputs(X[-40:], Y[-40:])), Y[-40:])
+    model, info = fit_forecaster(lambda: IteratedForecaster(4), inputs, Y[:-40], val, seed=0, max_steps=300,
+                                 batch_size=64, patience=1)
+    assert isinstance(model, IteratedForecaster) and "val_loss" in info["history"]
+    assert info["epochs"] <= 100 and info["steps"] == 3 * info["epochs"]
+    with pytest.raises(ValueError, match="max_steps"):
+        fit_forecaster(lambda: IteratedForecaster(4), inputs, Y[:-40], seed=0, max_steps=0)
+    with pytest.raises(TypeError, match="keras.Model"):
+        fit_forecaster(lambda: "not a model", X, Y, seed=0, max_steps=1)

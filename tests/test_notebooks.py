@@ -17,6 +17,10 @@ REQUIRED = {
         "metrics": {"q3_bidirectional", "q3_unidirectional", "q3_bidirectional_real"},
         "limits": {"q3_limit_smoothing", "q3_limit_filtering"},
     },
+    "ch11_forecasting": {
+        "metrics": {f"mse_{kind}_H{h}" for kind in ("iterated", "direct") for h in (1, 2, 4, 8, 16)},
+        "limits": {f"mse_optimal_H{h}" for h in (1, 2, 4, 8, 16)} | {f"arima_mse_sunspots_H{h}" for h in (1, 2, 4, 8, 16)},
+    },
     "ch14_random_walks": {
         "metrics": {"gru_global_acc_L8", "lastnode_global_acc_L8", "gru_local_acc"},
         "limits": {f"bayes_global_acc_L{L}" for L in (0, 1, 2, 4, 8, 16, 32, 64)}
