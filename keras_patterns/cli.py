@@ -3,8 +3,8 @@
     kp run CH [--profile smoke|default|full] [--backend tensorflow|jax|torch]
     kp demo [--profile P] [--backend B]
     kp release [--check]
-    kp grade DIR [--out grades.csv] [--profile smoke] [--timeout S]
-    kp selftest [CH ...]
+    kp grade DIR [--out grades.csv] [--profile smoke] [--timeout S] [--jobs N] [--sandbox bwrap|none]
+    kp selftest [CH ...] [--sandbox bwrap|none]
 
 A chapter is named by its id (`ch01_protein_ss`) or number (`ch01`, `01`, `1`).
 The course root is `--root`, else `$KP_ROOT`, else found upward from the
@@ -296,6 +296,26 @@ def _progress_line(result):
     _say(f"  {label:<40} {score:>9}  {result.status}  {result.seconds:.1f} s{extra}{notes}")
 
 
+def _limits(args):
+    from keras_patterns.sandbox import Limits
+
+    limits = Limits()
+    if getattr(args, "memory_mb", None):
+        limits.memory_mb = args.memory_mb
+    if getattr(args, "notebook_timeout", None):
+        limits.notebook_seconds = args.notebook_timeout
+    return limits
+
+
+def _sandbox_options(p):
+    p.add_argument("--sandbox", choices=("bwrap", "none"), default=None,
+                   help="isolate each kernel with bubblewrap (default; refused when bwrap is missing) "
+                        "or not at all ('none': trusted notebooks only)")
+    p.add_argument("--memory-mb", type=int, default=None, help="address space of each kernel (default 6144)")
+    p.add_argument("--notebook-timeout", type=int, default=None,
+                   help="seconds per notebook; then its kernel is killed (default 900)")
+
+
 def cmd_grade(args, root):
     from keras_patterns.grading import Grader, collect_submissions, write_failure_feedback, write_grades_csv
 
@@ -316,7 +336,7 @@ def cmd_grade(args, root):
     started = time.perf_counter()
     grader = Grader(
         root, needed, profile=args.profile, timeout=args.timeout, workdir=args.keep,
-        whole_notebook=args.whole_notebook,
+        whole_notebook=args.whole_notebook, sandbox=args.sandbox, limits=_limits(args), jobs=args.jobs,
     )
     try:
         results = grader.grade(submissions, feedback=True, progress=_progress_line)
@@ -325,7 +345,7 @@ def cmd_grade(args, root):
             if result.feedback is not None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(result.feedback, target)
-            elif not result.ok:
+            elif not result.ok or result.status == "tampered":
                 write_failure_feedback(result, target)
             if not result.ok and result.log:
                 log = out_dir / "logs" / f"{result.student}_{result.chapter}.log"
@@ -351,7 +371,7 @@ def cmd_selftest(args, root):
     started = time.perf_counter()
     checks = selftest(
         root, chapters, progress=_progress_line, timeout=args.timeout, workdir=args.keep,
-        whole_notebook=args.whole_notebook,
+        whole_notebook=args.whole_notebook, sandbox=args.sandbox, limits=_limits(args),
     )
     rows = []
     for check in checks:
@@ -400,6 +420,9 @@ def build_parser():
         help="also run the cells after the last graded cell (training, figures); they cannot change a grade",
     )
 
+    _sandbox_options(grade)
+    grade.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded at once (default 1)")
+
     st = sub.add_parser("selftest", parents=[common], help="prove the grader on every chapter (or those named)")
     st.add_argument("chapters", metavar="CH", nargs="*")
     st.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: the nbgrader config's)")
@@ -408,6 +431,7 @@ def build_parser():
         "--whole-notebook", action="store_true",
         help="also run the cells after the last graded cell (training, figures); they cannot change a grade",
     )
+    _sandbox_options(st)
     return parser
 
 

@@ -112,6 +112,28 @@ def load_config(root, course_root=None):
     return cfg
 
 
+def use_sandboxed_execute(cfg):
+    """Make nbgrader's autograde run notebooks with `keras_patterns.sandbox.SandboxedExecute`."""
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        Execute,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
+
+    from keras_patterns.sandbox import SandboxedExecute
+
+    pre = cfg.Autograde.get("autograde_preprocessors") or [
+        Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+        CheckCellMetadata,
+    ]
+    cfg.Autograde.autograde_preprocessors = [SandboxedExecute if p is Execute else p for p in pre]
+    return cfg
+
+
 def _logger():
     log = logging.getLogger(_LOG_NAME)
     if not log.handlers:
@@ -360,6 +382,66 @@ def restore_missing_cells(submission, reference):
     return nb, restored
 
 
+def _instructor_meta(cell):
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade") or meta.get("solution") or meta.get("locked") or meta.get("task"))
+
+
+def sanitise_submission(submission, reference):
+    """Make a submission's nbgrader structure the release's, whatever the student did to the metadata.
+
+    Outside any kernel, before nbgrader sees the notebook:
+
+    - a cell carrying the grade id of an instructor cell of `reference` (the
+      release) gets that cell's type and nbgrader metadata back (a test cell
+      turned into a solution cell, changed points, a locked cell unlocked, a
+      test cell turned into markdown);
+    - a later cell with the same grade id (a duplicate) and a cell with nbgrader
+      metadata that the release does not have become ordinary cells: they run,
+      but they are not graded and are not instructor cells.
+
+    nbgrader then replaces the source of locked and test cells by the source
+    version, and `restore_missing_cells` puts back the deleted ones.
+
+    Returns:
+        (notebook, [notes]).
+    """
+    nb = copy.deepcopy(submission)
+    ref = {grade_id(c): c for c in reference.cells if grade_id(c) and _instructor_meta(c)}
+    seen, notes = set(), []
+    cells = []
+    for cell in nb.cells:
+        gid = grade_id(cell)
+        if "nbgrader" not in cell.get("metadata", {}):
+            cells.append(cell)
+            continue
+        if gid in ref and gid not in seen:
+            seen.add(gid)
+            want = ref[gid]
+            keys = ("grade", "solution", "locked", "task", "points", "grade_id")
+            mine, theirs = nbgrader_meta(cell), nbgrader_meta(want)
+            changed = any(mine.get(k) != theirs.get(k) for k in keys) or cell.cell_type != want.cell_type
+            if cell.cell_type != want.cell_type:
+                if want.cell_type == "code":
+                    cell = nbformat.v4.new_code_cell(cell.source)
+                else:
+                    cell = nbformat.v4.new_markdown_cell(cell.source)
+            for key in ("nbgrader", "deletable", "editable"):
+                if key in want.metadata:
+                    cell.metadata[key] = copy.deepcopy(want.metadata[key])
+                else:
+                    cell.metadata.pop(key, None)
+            if changed:
+                notes.append(f"restored the metadata of {gid}")
+        else:
+            cell.metadata.pop("nbgrader", None)
+            if gid:
+                notes.append(f"ignored {'a duplicate of' if gid in seen or gid in ref else 'the nbgrader metadata of'} {gid}")
+        cells.append(cell)
+    nb.cells = cells
+    return nb, notes
+
+
 def until_last_graded_cell(nb):
     """A copy of `nb` without the cells after its last graded cell (they cannot change a grade)."""
     graded = [i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade")]
@@ -391,6 +473,8 @@ class RedactHiddenTests(_PreprocessorBase):
         if "BEGIN HIDDEN TESTS" not in cell.source:
             return cell, resources
         cell.source = _strip_hidden(cell.source).rstrip()
+        # Only the errors stay: anything else printed while hidden tests ran could quote them.
+        cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 message = f"{output.ename}: {output.evalue}" if output.evalue else output.ename
@@ -638,25 +722,48 @@ class Grader:
             default they are left out: a later cell cannot change an earlier
             cell's grade, and in a chapter they train models and draw figures
             (most of the run time), which the student has seen run already.
+        sandbox: "bwrap" (each kernel in a bubblewrap sandbox), "none" (no
+            isolation: only for trusted notebooks), or None: bwrap, refusing
+            with a clear message when it is missing.
+        limits: a `keras_patterns.sandbox.Limits` (memory, processes, output, time per notebook).
+        guard: run the integrity guard (zero a submission that changed the grader's objects).
+        jobs: submissions graded at once by `grade` (worker processes, each with its own gradebook).
     """
 
-    def __init__(self, root, chapters, profile="smoke", timeout=None, workdir=None, keep=False, whole_notebook=False):
+    def __init__(self, root, chapters, profile="smoke", timeout=None, workdir=None, keep=False, whole_notebook=False,
+                 sandbox=None, limits=None, guard=True, jobs=1, _prepared=None):
+        from keras_patterns import sandbox as sb
+
         self.root = Path(root)
         self.whole_notebook = whole_notebook
         self.chapters = {ch.id: ch for ch in chapters}
         self.profile = profile
+        self.sandbox = sb.resolve_kind(sandbox)
+        self.limits = limits or sb.Limits()
+        self.guard = guard
+        self.jobs = max(1, int(jobs))
         self.keep = keep or workdir is not None
         self.dir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="kp-grade-"))
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.cfg = load_config(self.root, self.dir)
+        self.cfg = use_sandboxed_execute(load_config(self.root, self.dir))
         if timeout is not None:
             self.cfg.Execute.timeout = int(timeout)
         self.timeout = self.cfg.Execute.get("timeout", 30)
+        self.read_only = [str(p) for p in sb.read_only_paths(self.root)]
+        self.uid = sb.sandbox_uid() if (self.sandbox == "bwrap" and os.geteuid() == 0) else None
         self._taken = set()
         self._ids = {}  # student name -> nbgrader student id
         self.release = {}
         self.source = {}
-        if chapters:
+        if _prepared is not None:
+            # A worker of a parallel run: a copy of the prepared course, with its own gradebook.
+            for name in ("source", "release"):
+                shutil.copytree(Path(_prepared) / name, self.dir / name, dirs_exist_ok=True)
+            shutil.copyfile(Path(_prepared) / "gradebook.db", self.dir / "gradebook.db")
+            for ch in chapters:
+                self.release[ch.id] = normalise_notebook(read_notebook(self.dir / "release" / ch.id / f"{ch.id}.ipynb"))
+                self.source[ch.id] = read_notebook(self.dir / "source" / ch.id / f"{ch.id}.ipynb")
+        elif chapters:
             released = _generate(self.root, list(chapters), self.dir, self.cfg)
             for ch in chapters:
                 self.release[ch.id] = normalise_notebook(read_notebook(released[ch.id] / f"{ch.id}.ipynb"))
@@ -677,30 +784,65 @@ class Grader:
 
         return CourseDirectory(config=self.cfg)
 
-    def grade(self, submissions, feedback=True, progress=None):
+    def student_id(self, student):
+        """The nbgrader id of a student (stable for this grader)."""
+        if student not in self._ids:
+            self._ids[student] = _safe_id(student, self._taken)
+        return self._ids[student]
+
+    def _options(self):
+        return dict(profile=self.profile, timeout=self.timeout, whole_notebook=self.whole_notebook,
+                    sandbox=self.sandbox, limits=self.limits, guard=self.guard)
+
+    def grade(self, submissions, feedback=True, progress=None, jobs=None):
         """Autograde each submission in its own fresh kernel; returns a `GradeResult` per submission.
 
         Args:
             submissions: `Submission`s (any students, any prepared chapters).
             feedback: also generate the feedback HTML (hidden tests removed).
             progress: called with each `GradeResult` as it is ready.
-
-        Submissions are graded one after another: on a 2-core machine two at
-        once (worker processes) measured slower, not faster.
+            jobs: submissions graded at once (default: the grader's `jobs`).
+                Each worker process grades in its own copy of the private
+                course, with its own gradebook; results come back in the order
+                of `submissions`, so the CSV does not depend on `jobs`.
         """
-        results = []
-        for sub in submissions:
-            result = self.grade_one(sub, feedback)
-            results.append(result)
-            if progress is not None:
-                progress(result)
+        jobs = self.jobs if jobs is None else max(1, int(jobs))
+        sids = [self.student_id(sub.student) for sub in submissions]
+        if jobs == 1 or len(submissions) < 2:
+            results = []
+            for sub, sid in zip(submissions, sids):
+                result = self.grade_one(sub, feedback, sid=sid)
+                results.append(result)
+                if progress is not None:
+                    progress(result)
+            return results
+        import concurrent.futures
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        chapters = list(self.chapters.values())
+        results = [None] * len(submissions)
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=min(jobs, len(submissions)), mp_context=ctx, initializer=_worker_init,
+            initargs=(str(self.root), chapters, str(self.dir), self._options()),
+        ) as pool:
+            futures = {pool.submit(_worker_grade, sub, sid, feedback): i for i, (sub, sid) in enumerate(zip(submissions, sids))}
+            for future in concurrent.futures.as_completed(futures):
+                i = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker that died still gives a row
+                    result = self._empty_result(submissions[i], "error", f"the grader failed: {type(exc).__name__}: {exc}")
+                results[i] = result
+                if progress is not None:
+                    progress(result)
         return results
 
-    def grade_one(self, sub, feedback=True):
+    def grade_one(self, sub, feedback=True, sid=None):
         """Grade one submission; never raises (a failure becomes an "error" result)."""
         started = time.perf_counter()
         try:
-            result = self._grade_one(sub, feedback)
+            result = self._grade_one(sub, feedback, sid or self.student_id(sub.student))
         except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
             result = self._empty_result(sub, "error", f"the grader failed: {type(exc).__name__}: {exc}")
         result.seconds = round(time.perf_counter() - started, 2)
@@ -721,34 +863,55 @@ class Grader:
             label=sub.label,
         )
 
-    def _grade_one(self, sub, feedback):
+    def _execute_config(self, scratch, report):
+        """The nbgrader config of one submission: its sandbox, limits, report file."""
+        from traitlets.config import Config
+
+        cfg = Config(copy.deepcopy(dict(self.cfg)))
+        cfg.SandboxedExecute.limits = dataclasses.asdict(self.limits)
+        cfg.SandboxedExecute.report_path = str(report)
+        cfg.SandboxedExecute.guard = int(bool(self.guard))
+        if self.sandbox == "bwrap":
+            cfg.SandboxedExecute.sandbox_spec = {"scratch": str(scratch), "read_only": self.read_only, "uid": self.uid}
+        else:
+            cfg.SandboxedExecute.sandbox_spec = None
+        return cfg
+
+    def _grade_one(self, sub, feedback, sid):
         from nbgrader.converters import Autograde, GenerateFeedback
         from nbgrader.utils import temp_attrs
+
+        from keras_patterns import sandbox as sb
 
         ch = sub.chapter.id
         if sub.notebook is None:
             return self._empty_result(sub, "error", sub.error or "no notebook")
         if ch not in self.release:
             raise GradingError(f"chapter {ch} was not prepared for grading")
-        if sub.student not in self._ids:
-            self._ids[sub.student] = _safe_id(sub.student, self._taken)
-        sid = self._ids[sub.student]
-        nb, restored = restore_missing_cells(sub.notebook, self.release[ch])
-        notes = list(sub.notes)
+        nb, sanitised = sanitise_submission(sub.notebook, self.release[ch])
+        nb, restored = restore_missing_cells(nb, self.release[ch])
+        notes = list(sub.notes) + sanitised
         if restored:
             notes.append("restored deleted cells: " + ", ".join(restored))
         if not self.whole_notebook:
             nb = until_last_graded_cell(nb)
         write_notebook(nb, self.dir / "submitted" / sid / ch / f"{ch}.ipynb")
-        scratch = self.dir / "scratch" / sid / ch
-        scratch.mkdir(parents=True, exist_ok=True)
+        scratch = sb.prepare_scratch(self.dir / "scratch" / f"{sid}-{ch}", self.uid)
+        report_path = self.dir / "reports" / f"{sid}-{ch}.json"
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.unlink(missing_ok=True)
+        cfg = self._execute_config(scratch, report_path)
         coursedir = self._coursedir()
-        with patched_environ(kernel_environment(self.profile, scratch)):
-            with temp_attrs(coursedir, assignment_id=ch, student_id=sid):
-                app = Autograde(coursedir=coursedir, config=self.cfg, log=_logger())
-                app.force = True
-                app.create_student = True
-                ok, log_text = _run_app(app)
+        try:
+            with patched_environ(kernel_environment(self.profile, scratch)):
+                with temp_attrs(coursedir, assignment_id=ch, student_id=sid):
+                    app = Autograde(coursedir=coursedir, config=cfg, log=_logger())
+                    app.force = True
+                    app.create_student = True
+                    ok, log_text = _run_app(app)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else {}
         autograded = self.dir / "autograded" / sid / ch / f"{ch}.ipynb"
         if not ok or not autograded.is_file():
             result = self._empty_result(sub, "error", explain_failure(log_text))
@@ -757,7 +920,20 @@ class Grader:
             return result
         result = self._read_grades(sub, sid, autograded, notes)
         result.log = log_text
-        if feedback:
+        if report.get("truncated"):
+            result.notes.append("output truncated")
+        if report.get("tampered"):
+            result.status = "tampered"
+            result.error = "integrity check failed: " + "; ".join(report["tampered"])[:500]
+            result.score = 0.0
+            result.cells = {k: 0.0 for k in result.cells}
+        elif report.get("died"):
+            result.status = "error"
+            if report.get("killed_after"):
+                result.error = f"the notebook ran past {report['killed_after']} s and was stopped (points earned before it count)"
+            else:
+                result.error = explain_failure(report["died"]) + " (points earned before it count)"
+        if feedback and result.status != "tampered":
             with temp_attrs(coursedir, assignment_id=ch, student_id=sid):
                 app = GenerateFeedback(coursedir=coursedir, config=self.cfg, log=_logger())
                 app.force = True
@@ -809,6 +985,36 @@ class Grader:
             notes=notes,
             label=sub.label,
         )
+
+
+_WORKER = {}
+
+
+def _worker_init(root, chapters, prepared, options):
+    """A parallel worker: its own copy of the prepared private course (so its own gradebook)."""
+    workdir = Path(prepared) / "workers" / f"w{os.getpid()}"
+    _WORKER["grader"] = Grader(root, chapters, workdir=workdir, _prepared=prepared, **options)
+
+
+def _worker_grade(sub, sid, feedback):
+    return _WORKER["grader"].grade_one(sub, feedback, sid=sid)
+
+
+def grade_submissions(root, submissions, chapters=None, jobs=1, feedback=False, progress=None, **options):
+    """Grade `Submission`s with a private grader and return their `GradeResult`s (in the same order).
+
+    A convenience for tools (mutation testing, benchmarks): `chapters`
+    defaults to those the submissions name; `options` go to `Grader`
+    (`profile`, `timeout`, `sandbox`, `limits`, `guard`, `whole_notebook`).
+    """
+    if chapters is None:
+        seen = {}
+        for sub in submissions:
+            if sub.notebook is not None:
+                seen.setdefault(sub.chapter.id, sub.chapter)
+        chapters = list(seen.values())
+    with Grader(root, chapters, jobs=jobs, **options) as grader:
+        return grader.grade(submissions, feedback=feedback, progress=progress)
 
 
 def collect_submissions(folder, chapters):
@@ -1053,13 +1259,15 @@ def selftest_cases(chapter, grader):
     return cases
 
 
-def selftest(root, chapters, progress=None, timeout=None, feedback_check=True, workdir=None, whole_notebook=False):
+def selftest(root, chapters, progress=None, timeout=None, feedback_check=True, workdir=None, whole_notebook=False,
+             sandbox=None, limits=None):
     """Grade each chapter's pseudo-students and compare with what they must score.
 
     Returns a list of `Check`s (one per pseudo-student).
     """
     checks = []
-    with Grader(root, chapters, profile="smoke", timeout=timeout, workdir=workdir, whole_notebook=whole_notebook) as grader:
+    with Grader(root, chapters, profile="smoke", timeout=timeout, workdir=workdir, whole_notebook=whole_notebook,
+                sandbox=sandbox, limits=limits) as grader:
         for ch in chapters:
             try:
                 cases = selftest_cases(ch, grader)
