@@ -913,6 +913,55 @@ def rescore(path):
     return report
 
 
+def results_markdown(reports):
+    """The results table and the survivors of committed reports, as Markdown (for MUTATION.md)."""
+    lines = [
+        "| chapter | mutants | caught | equivalent | weaknesses | unexamined | score | with proposed tests | s / notebook |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in reports:
+        s = r["summary"]
+        lines.append(
+            f"| {r['chapter']} | {s['mutants']} | {s['caught']} | {s['equivalent']} | {s['weakness']} | "
+            f"{s['unexamined']} | **{s['score']:.1%}** | {s['score_with_proposed_tests']:.1%} | {r['seconds_per_notebook']} |"
+        )
+    lines += [
+        "",
+        "Caught / mutants (equivalent ones in brackets), by kind:",
+        "",
+        "| kind | " + " | ".join(r["chapter"] for r in reports) + " |",
+        "|---|" + "---:|" * len(reports),
+    ]
+    for kind in KINDS:
+        cells = []
+        for r in reports:
+            k = r["summary"]["by_kind"].get(kind)
+            cells.append("-" if k is None else f"{k['caught']}/{k['mutants']}" + (f" ({k['equivalent']})" if k["equivalent"] else ""))
+        if any(c != "-" for c in cells):
+            lines.append(f"| `{kind}` | " + " | ".join(cells) + " |")
+    for r in reports:
+        lines += ["", f"### {r['chapter']}", ""]
+        survivors = [m for m in r["mutants"] if m.get("caught") is False]
+        if not survivors:
+            lines.append("Every mutant lost points.")
+        for m in survivors:
+            head = f"- `{m['id']}`: `{m['original']}` → `{m['mutated']}`"
+            if m.get("verdict") == "equivalent":
+                lines.append(f"{head}. **Equivalent**: {m['justification']}")
+            elif m.get("verdict") == "weakness":
+                proved = " (verified: kills it, the solution and the fixtures keep their points)" if m.get("verified") else ""
+                lines.append(f"{head}. **Weakness**, killed by an assert in `{m['test']['cell']}`{proved}.")
+            else:
+                lines.append(f"{head}. **Not examined yet.**")
+        proposed = {}
+        for m in survivors:
+            if m.get("verdict") == "weakness":
+                proposed.setdefault(m["test"]["cell"], m["test"]["assert"])
+        for cell, text in proposed.items():
+            lines += ["", f"Assert to add at the end of the hidden tests of `{cell}`:", "", "```python", text, "```"]
+    return "\n".join(lines) + "\n"
+
+
 def write_json(data, path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1080,7 +1129,7 @@ def build_parser():
         prog="python -m autograder.mutation",
         description="Mutation testing of a chapter's tests: mutate the solution cells, grade each mutant, report survivors.",
     )
-    p.add_argument("chapter", metavar="CH", help="a chapter: ch01_protein_ss, ch01, 01 or 1")
+    p.add_argument("chapter", metavar="CH", nargs="?", help="a chapter: ch01_protein_ss, ch01, 01 or 1")
     p.add_argument("--root", default=None, help="the course root (default: found as kp finds it)")
     p.add_argument("--max", type=int, default=None, dest="max_mutants", help="grade at most N mutants (a seeded random choice)")
     p.add_argument("--seed", type=int, default=0, help="the seed of the --max choice (default 0)")
@@ -1099,6 +1148,8 @@ def build_parser():
     p.add_argument("--rescore", nargs="?", const="", default=None, metavar="REPORT",
                    help="only recompute the summary of a report whose verdicts were edited "
                         "(default: autograder/mutation/<chapter>.json)")
+    p.add_argument("--markdown", action="store_true",
+                   help="print the results table and survivors of the committed reports (CH, or all) as Markdown")
     p.add_argument("--resume", action="store_true",
                    help="keep the grades of an interrupted run (OUT.partial.jsonl) and grade the rest only")
     return p
@@ -1110,6 +1161,15 @@ def main(argv=None):
 
     try:
         root = find_root(args.root)
+        if args.markdown:
+            folder = root / "autograder" / "mutation"
+            names = sorted(folder.glob("*.json")) if args.chapter in (None, "all") else [
+                folder / f"{_resolve(root, args.chapter).id}.json"]
+            reports = [json.loads(p.read_text(encoding="utf-8")) for p in names]
+            print(results_markdown(sorted(reports, key=lambda r: r["chapter"])), end="")
+            return 0
+        if args.chapter is None:
+            raise MutationError("name a chapter (CH)")
         if args.rescore is not None:
             chapter = _resolve(root, args.chapter)
             path = Path(args.rescore) if args.rescore else root / "autograder" / "mutation" / f"{chapter.id}.json"

@@ -186,3 +186,27 @@ def test_bad_mutant_is_caught_equivalent_survives_and_the_report_is_complete(cou
     s = report["summary"]
     assert (s["mutants"], s["caught"], s["survived"], s["equivalent"], s["score"]) == (3, 2, 1, 1, 1.0)
     assert not out.with_name("report.partial.jsonl").exists()
+
+
+def test_rescore_checks_verdicts_and_markdown_lists_survivors(tmp_path):
+    report = {
+        "chapter": "ch01_tiny",
+        "seconds_per_notebook": 1.0,
+        "mutants": [
+            {"id": "a", "kind": "arith", "caught": True, "original": "x + 1", "mutated": "x - 1"},
+            {"id": "b", "kind": "flag", "caught": False, "original": "f(k=True)", "mutated": "f(k=False)",
+             "verdict": "weakness", "test": {"cell": "test_f", "assert": "assert f() == 1"}, "verified": True},
+            {"id": "c", "kind": "delete", "caught": False, "original": "y = 1", "mutated": "pass", "verdict": "equivalent"},
+        ],
+    }
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(report))
+    with pytest.raises(mutation.MutationError, match="c: an equivalent mutant needs a justification"):
+        mutation.rescore(path)
+    report["mutants"][2]["justification"] = "y is never read"
+    path.write_text(json.dumps(report))
+    s = mutation.rescore(path)["summary"]
+    assert (s["score"], s["score_with_proposed_tests"]) == (0.5, 1.0)
+    text = mutation.results_markdown([json.loads(path.read_text())])
+    assert "| ch01_tiny | 3 | 1 | 1 | 1 | 0 | **50.0%** | 100.0% |" in text
+    assert "**Equivalent**: y is never read" in text and "assert f() == 1" in text
