@@ -3,7 +3,7 @@
     kp run CH [--profile smoke|default|full] [--backend tensorflow|jax|torch]
     kp demo [--profile P] [--backend B]
     kp release [--check]
-    kp grade DIR [--out grades.csv] [--profile smoke] [--timeout S] [--jobs N] [--sandbox bwrap|none]
+    kp grade DIR [--out grades.csv] [--profile smoke] [--timeout S] [--jobs N] [--sandbox bwrap|none] [--kernels warm|fresh]
     kp selftest [CH ...] [--sandbox bwrap|none]
 
 A chapter is named by its id (`ch01_protein_ss`) or number (`ch01`, `01`, `1`).
@@ -314,6 +314,9 @@ def _sandbox_options(p):
     p.add_argument("--memory-mb", type=int, default=None, help="address space of each kernel (default 6144)")
     p.add_argument("--notebook-timeout", type=int, default=None,
                    help="seconds per notebook; then its kernel is killed (default 900)")
+    p.add_argument("--kernels", choices=("warm", "fresh"), default=None,
+                   help="warm: fork each kernel from a sandboxed server that has already imported Keras and the "
+                        "course (default when the grader runs as root with bwrap); fresh: a new Python per submission")
 
 
 def cmd_grade(args, root):
@@ -329,15 +332,32 @@ def cmd_grade(args, root):
              file=sys.stderr)
         return EXIT_FAIL
     needed = [ch for ch in chapters if any(s.chapter.id == ch.id and s.notebook is not None for s in submissions)]
+    engine = args.engine or ("dask" if args.scheduler else "local")
+    if engine == "local" and args.scheduler:
+        raise UsageError("--scheduler grades on a Dask cluster: use it with --engine dask (or alone)")
     out = Path(args.out)
     out_dir = out.parent
     _say(f"grading {len(submissions)} submissions at profile {args.profile}"
          f" ({', '.join(ch.id for ch in needed) or 'no known chapter'})")
     started = time.perf_counter()
-    grader = Grader(
-        root, needed, profile=args.profile, timeout=args.timeout, workdir=args.keep,
-        whole_notebook=args.whole_notebook, sandbox=args.sandbox, limits=_limits(args), jobs=args.jobs,
-    )
+    if engine == "dask":
+        from keras_patterns.distributed import DaskGrader, EngineError
+
+        try:
+            grader = DaskGrader(
+                root, needed, scheduler=args.scheduler, workers=max(1, min(args.jobs, len(submissions))),
+                workdir=args.keep, profile=args.profile, timeout=args.timeout, whole_notebook=args.whole_notebook,
+                sandbox=args.sandbox, limits=_limits(args), kernels=args.kernels,
+            )
+        except EngineError as exc:
+            raise UsageError(str(exc)) from None
+        _say(f"engine: dask, {grader.where}")
+    else:
+        grader = Grader(
+            root, needed, profile=args.profile, timeout=args.timeout, workdir=args.keep,
+            whole_notebook=args.whole_notebook, sandbox=args.sandbox, limits=_limits(args), jobs=args.jobs,
+            kernels=args.kernels,
+        )
     try:
         results = grader.grade(submissions, feedback=True, progress=_progress_line)
         for result in results:
@@ -371,7 +391,7 @@ def cmd_selftest(args, root):
     started = time.perf_counter()
     checks = selftest(
         root, chapters, progress=_progress_line, timeout=args.timeout, workdir=args.keep,
-        whole_notebook=args.whole_notebook, sandbox=args.sandbox, limits=_limits(args),
+        whole_notebook=args.whole_notebook, sandbox=args.sandbox, limits=_limits(args), kernels=args.kernels,
     )
     rows = []
     for check in checks:
@@ -421,7 +441,14 @@ def build_parser():
     )
 
     _sandbox_options(grade)
-    grade.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded at once (default 1)")
+    grade.add_argument("--jobs", "-j", type=int, default=1,
+                       help="submissions graded at once (default 1); with --engine dask, the local Dask workers")
+    grade.add_argument("--engine", choices=("local", "dask"), default=None,
+                       help="'local' (default): worker processes of this command; 'dask': Dask distributed "
+                            "(a LocalCluster of --jobs workers, or the cluster of --scheduler)")
+    grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="grade on the Dask cluster of this scheduler, e.g. tcp://host:8786 (implies --engine dask; "
+                            "workers need this course root at the same path and the same environment)")
 
     st = sub.add_parser("selftest", parents=[common], help="prove the grader on every chapter (or those named)")
     st.add_argument("chapters", metavar="CH", nargs="*")

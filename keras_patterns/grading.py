@@ -442,6 +442,33 @@ def sanitise_submission(submission, reference):
     return nb, notes
 
 
+def preload_modules(notebooks):
+    """The modules the instructor's cells of `notebooks` import (set-up and test cells, not students' cells).
+
+    A warm-kernel server imports these once, so that no kernel pays for them
+    again. `from a.b import c` names `a.b` and `a.b.c` (c may be a submodule);
+    cells that do not parse (magics) are skipped.
+    """
+    import ast
+
+    names = []
+    for nb in notebooks:
+        for cell in nb.cells:
+            if cell.cell_type != "code" or is_solution_cell(cell):
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names += [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.append(node.module)
+                    names += [f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"]
+    return list(dict.fromkeys(names))
+
+
 def until_last_graded_cell(nb):
     """A copy of `nb` without the cells after its last graded cell (they cannot change a grade)."""
     graded = [i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade")]
@@ -728,10 +755,15 @@ class Grader:
         limits: a `keras_patterns.sandbox.Limits` (memory, processes, output, time per notebook).
         guard: run the integrity guard (zero a submission that changed the grader's objects).
         jobs: submissions graded at once by `grade` (worker processes, each with its own gradebook).
+        kernels: "warm" (forked from a sandboxed server that has already
+            imported Keras and the course, `keras_patterns.sandbox.WarmKernels`;
+            needs the bwrap sandbox and a root grader, else it falls back to
+            fresh kernels), "fresh" (a new Python process per submission) or
+            None: warm where possible.
     """
 
     def __init__(self, root, chapters, profile="smoke", timeout=None, workdir=None, keep=False, whole_notebook=False,
-                 sandbox=None, limits=None, guard=True, jobs=1, _prepared=None):
+                 sandbox=None, limits=None, guard=True, jobs=1, kernels=None, _prepared=None):
         from keras_patterns import sandbox as sb
 
         self.root = Path(root)
@@ -751,6 +783,12 @@ class Grader:
         self.timeout = self.cfg.Execute.get("timeout", 30)
         self.read_only = [str(p) for p in sb.read_only_paths(self.root)]
         self.uid = sb.sandbox_uid() if (self.sandbox == "bwrap" and os.geteuid() == 0) else None
+        if kernels not in (None, "warm", "fresh"):
+            raise ValueError(f"unknown kernels {kernels!r}; valid: warm, fresh")
+        self.kernels = "warm" if (kernels in (None, "warm") and self.uid is not None) else "fresh"
+        self._warm = None  # the WarmKernels server, started at the first submission
+        self._kernels_started = 0
+        self._warm_token = None
         self._taken = set()
         self._ids = {}  # student name -> nbgrader student id
         self.release = {}
@@ -770,6 +808,12 @@ class Grader:
                 self.source[ch.id] = read_notebook(self.dir / "source" / ch.id / f"{ch.id}.ipynb")
 
     def close(self):
+        if self._warm is not None:
+            from keras_patterns import sandbox as sb
+
+            self._warm.close()
+            sb.unregister_warm(self._warm_token)
+            self._warm = None
         if not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -792,7 +836,7 @@ class Grader:
 
     def _options(self):
         return dict(profile=self.profile, timeout=self.timeout, whole_notebook=self.whole_notebook,
-                    sandbox=self.sandbox, limits=self.limits, guard=self.guard)
+                    sandbox=self.sandbox, limits=self.limits, guard=self.guard, kernels=self.kernels)
 
     def grade(self, submissions, feedback=True, progress=None, jobs=None):
         """Autograde each submission in its own fresh kernel; returns a `GradeResult` per submission.
@@ -863,7 +907,44 @@ class Grader:
             label=sub.label,
         )
 
-    def _execute_config(self, scratch, report):
+    def _warm_server(self):
+        """The warm-kernel server (started on first use); None when kernels are fresh or it cannot start."""
+        from keras_patterns import sandbox as sb
+
+        if self.kernels != "warm":
+            return None
+        if self._warm is None:
+            env = {k: v for k, v in os.environ.items()}
+            env.update(kernel_environment(self.profile, self.dir / "scratch"))
+            server = sb.WarmKernels(self.dir / "warm", self.read_only, env,
+                                    preload=preload_modules(self.release.values()))
+            try:
+                server.start()
+            except RuntimeError as exc:
+                _logger().warning("warm kernels unavailable, using fresh ones: %s", exc)
+                self.kernels = "fresh"
+                return None
+            self._warm = server
+            self._warm_token = sb.register_warm(server)
+        return self._warm
+
+    def _scratch(self, sid, ch):
+        """A new, empty scratch folder for one submission's kernel, and the uid that kernel runs as.
+
+        Named by a counter, not by the student: the kernel's sockets live in it
+        and a Unix socket path is limited to 107 bytes.
+        """
+        from keras_patterns import sandbox as sb
+
+        self._kernels_started += 1
+        name = f"k{self._kernels_started:05d}"
+        warm = self._warm_server()
+        if warm is not None:
+            uid = warm.next_uid()
+            return sb.prepare_scratch(warm.folder / name, uid), uid
+        return sb.prepare_scratch(self.dir / "scratch" / name, self.uid), self.uid
+
+    def _execute_config(self, scratch, report, uid=None):
         """The nbgrader config of one submission: its sandbox, limits, report file."""
         from traitlets.config import Config
 
@@ -872,7 +953,9 @@ class Grader:
         cfg.SandboxedExecute.report_path = str(report)
         cfg.SandboxedExecute.guard = int(bool(self.guard))
         if self.sandbox == "bwrap":
-            cfg.SandboxedExecute.sandbox_spec = {"scratch": str(scratch), "read_only": self.read_only, "uid": self.uid}
+            cfg.SandboxedExecute.sandbox_spec = {"scratch": str(scratch), "read_only": self.read_only,
+                                                 "uid": self.uid if uid is None else uid}
+            cfg.SandboxedExecute.warm = self._warm_token if (self._warm is not None and self.kernels == "warm") else ""
         else:
             cfg.SandboxedExecute.sandbox_spec = None
         return cfg
@@ -896,11 +979,11 @@ class Grader:
         if not self.whole_notebook:
             nb = until_last_graded_cell(nb)
         write_notebook(nb, self.dir / "submitted" / sid / ch / f"{ch}.ipynb")
-        scratch = sb.prepare_scratch(self.dir / "scratch" / f"{sid}-{ch}", self.uid)
+        scratch, uid = self._scratch(sid, ch)
         report_path = self.dir / "reports" / f"{sid}-{ch}.json"
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.unlink(missing_ok=True)
-        cfg = self._execute_config(scratch, report_path)
+        cfg = self._execute_config(scratch, report_path, uid)
         coursedir = self._coursedir()
         try:
             with patched_environ(kernel_environment(self.profile, scratch)):
@@ -1260,14 +1343,14 @@ def selftest_cases(chapter, grader):
 
 
 def selftest(root, chapters, progress=None, timeout=None, feedback_check=True, workdir=None, whole_notebook=False,
-             sandbox=None, limits=None):
+             sandbox=None, limits=None, kernels=None):
     """Grade each chapter's pseudo-students and compare with what they must score.
 
     Returns a list of `Check`s (one per pseudo-student).
     """
     checks = []
     with Grader(root, chapters, profile="smoke", timeout=timeout, workdir=workdir, whole_notebook=whole_notebook,
-                sandbox=sandbox, limits=limits) as grader:
+                sandbox=sandbox, limits=limits, kernels=kernels) as grader:
         for ch in chapters:
             try:
                 cases = selftest_cases(ch, grader)

@@ -146,7 +146,8 @@ def test_hostile_class_gets_only_what_it_earned(course, tmp_path, listener):
     for name, (points, status) in attacks.EXPECTED.items():
         have, have_status, max_score = got(f"x_{name}")
         if have != points or (status and have_status != status) or max_score != "5":
-            problems.append(f"{name}: got {have} {have_status} (max {max_score}), expected {points} {status}")
+            why = rows[(f"x_{name}", "ch01_tiny")]["error"]
+            problems.append(f"{name}: got {have} {have_status} (max {max_score}), expected {points} {status} ({why})")
     for name in _structural(course):
         have, have_status, max_score = got(f"y_{name}")
         if have != (2, 1, 0) or have_status != "graded" or max_score != "5":
@@ -183,6 +184,79 @@ def test_parallel_and_repeated_grading_give_the_same_csv(course, tmp_path):
     _grade(course, subs, again, "--jobs", "2")
     assert one.read_bytes() == two.read_bytes() == again.read_bytes()
     assert len(_read(one)) == 7
+
+
+#: Submission A (graded first, by the same worker as B): a correct answer, and traces left for B.
+LEAVES_TRACES = attacks.CORRECT_SOFTMAX + (
+    "import os, subprocess, sys, time\n"
+    "open('/dev/shm/kp-note-{marker}', 'w').write('x')\n"
+    "for path in [os.path.join(os.path.dirname(os.getcwd()), 'server', 'sitecustomize.py'),\n"
+    "             os.path.join(os.path.dirname(os.getcwd()), 'kp-note-{marker}')]:\n"
+    "    try:\n        open(path, 'w').write('x')\n    except OSError:\n        pass\n"
+    "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)  # kp-daemon-{marker}'],\n"
+    "                 start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "time.sleep(0.5)\n"
+)
+
+#: Submission B: a correct answer only if it finds none of A's traces.
+FINDS_NO_TRACES = attacks._if(
+    "import os\ntraces = [p for p in ['/dev/shm/kp-note-{marker}', os.path.join(os.path.dirname(os.getcwd()), 'kp-note-{marker}'),\n"
+    "          os.path.join(os.path.dirname(os.getcwd()), 'server', 'sitecustomize.py')] if os.path.exists(p)]\n"
+    "for pid in [p for p in os.listdir('/proc') if p.isdigit()]:\n"
+    "    try:\n        if b'kp-daemon-{marker}' in open(f'/proc/{{pid}}/cmdline', 'rb').read():\n            traces.append(pid)\n"
+    "    except OSError:\n        pass\n"
+    "print(traces)\nwon = not traces"
+)
+
+
+@needs_bwrap
+@pytest.mark.skipif(os.geteuid() != 0, reason="warm kernels need a root grader (each kernel gets its own uid)")
+def test_warm_kernels_leave_nothing_for_the_next_submission(course, tmp_path):
+    from keras_patterns.chapters import list_chapters
+
+    ch = [c for c in list_chapters(course) if c.id == "ch01_tiny"][0]
+    marker = uuid.uuid4().hex[:8]
+    solution = _solution(course)
+    a = edited(solution, "softmax", LEAVES_TRACES.format(marker=marker))
+    b = edited(solution, "softmax", FINDS_NO_TRACES.format(marker=marker))
+    parent = edited(solution, "softmax", attacks.ATTACKS["kills_its_parent"])
+    with grading.Grader(course, [ch], kernels="warm", timeout=10) as grader:
+        first = grader.grade_one(grading.Submission("a", ch, a), feedback=False)
+        assert grader.kernels == "warm" and grader._warm is not None and grader._warm.alive
+        server = grader._warm.server_pid
+        killer = grader.grade_one(grading.Submission("k", ch, parent), feedback=False)
+        second = grader.grade_one(grading.Submission("b", ch, b), feedback=False)
+        # One server forked all three kernels: the second attack did not kill it.
+        assert grader._warm.alive and grader._warm.server_pid == server
+    assert (first.score, first.status) == (5.0, "graded"), (first.error, first.notes)
+    assert (killer.score, killer.status) == (2.0, "graded"), (killer.error, killer.notes)
+    assert (second.score, second.status) == (5.0, "graded"), (second.error, second.notes)
+    daemons = []
+    for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+        try:
+            if f"kp-daemon-{marker}".encode() in open(f"/proc/{pid}/cmdline", "rb").read():
+                daemons.append(pid)
+        except OSError:
+            pass
+    assert not daemons, "a process a kernel started outlived its notebook"
+
+
+@needs_bwrap
+@pytest.mark.skipif(os.geteuid() != 0, reason="warm kernels need a root grader (each kernel gets its own uid)")
+def test_warm_and_fresh_kernels_give_the_same_grades(course, tmp_path):
+    assert main(["--root", str(course), "release"]) == 0
+    subs = tmp_path / "subs"
+    for name, nb in _controls(course).items():
+        write_submission(subs, name, "ch01_tiny", nb)
+    write_submission(subs, "x_exits", "ch01_tiny", edited(_solution(course), "softmax", attacks.ATTACKS["exits"]))
+    write_submission(subs, "x_patches", "ch01_tiny", edited(_solution(course), "softmax", attacks.ATTACKS["patches_numpy"]))
+    warm = tmp_path / "warm.csv"
+    fresh = tmp_path / "fresh.csv"
+    _grade(course, subs, warm, "--kernels", "warm")
+    _grade(course, subs, fresh, "--kernels", "fresh")
+    assert warm.read_bytes() == fresh.read_bytes()
+    rows = _read(warm)
+    assert rows[("alice_right", "ch01_tiny")]["score"] == "5" and rows[("x_exits", "ch01_tiny")]["score"] == "2"
 
 
 def test_sandbox_refuses_without_bubblewrap(monkeypatch, course, tmp_path, capsys):
