@@ -690,7 +690,7 @@ class GradeResult:
     max_score: float
     cells: dict  # grade_id -> score (None when not graded)
     max_cells: dict  # grade_id -> points
-    status: str  # "graded", "needs manual grading" or "error"
+    status: str  # "graded", "needs manual grading", "screened" (some steps zeroed by the screen), "tampered" or "error"
     error: str = ""
     notes: list = dataclasses.field(default_factory=list)
     seconds: float = 0.0
@@ -754,6 +754,8 @@ class Grader:
             with a clear message when it is missing.
         limits: a `keras_patterns.sandbox.Limits` (memory, processes, output, time per notebook).
         guard: run the integrity guard (zero a submission that changed the grader's objects).
+        screen: screen answer cells for shortcuts (`keras_patterns.screening`) and zero the
+            tests of a flagged step.
         jobs: submissions graded at once by `grade` (worker processes, each with its own gradebook).
         kernels: "warm" (forked from a sandboxed server that has already
             imported Keras and the course, `keras_patterns.sandbox.WarmKernels`;
@@ -763,7 +765,7 @@ class Grader:
     """
 
     def __init__(self, root, chapters, profile="smoke", timeout=None, workdir=None, keep=False, whole_notebook=False,
-                 sandbox=None, limits=None, guard=True, jobs=1, kernels=None, _prepared=None):
+                 sandbox=None, limits=None, guard=True, jobs=1, kernels=None, screen=True, _prepared=None):
         from keras_patterns import sandbox as sb
 
         self.root = Path(root)
@@ -773,6 +775,7 @@ class Grader:
         self.sandbox = sb.resolve_kind(sandbox)
         self.limits = limits or sb.Limits()
         self.guard = guard
+        self.screen = screen
         self.jobs = max(1, int(jobs))
         self.keep = keep or workdir is not None
         self.dir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="kp-grade-"))
@@ -806,6 +809,16 @@ class Grader:
             for ch in chapters:
                 self.release[ch.id] = normalise_notebook(read_notebook(released[ch.id] / f"{ch.id}.ipynb"))
                 self.source[ch.id] = read_notebook(self.dir / "source" / ch.id / f"{ch.id}.ipynb")
+        from keras_patterns import screening
+
+        self.references = {}
+        self.answer_tests = {}
+        for ch_id, source in self.source.items():
+            try:
+                self.references[ch_id] = screening.load_references(self.root, ch_id)
+            except ValueError as exc:
+                raise GradingError(str(exc)) from None
+            self.answer_tests[ch_id] = screening.tests_of_answers(source)
 
     def close(self):
         if self._warm is not None:
@@ -836,7 +849,8 @@ class Grader:
 
     def _options(self):
         return dict(profile=self.profile, timeout=self.timeout, whole_notebook=self.whole_notebook,
-                    sandbox=self.sandbox, limits=self.limits, guard=self.guard, kernels=self.kernels)
+                    sandbox=self.sandbox, limits=self.limits, guard=self.guard, kernels=self.kernels,
+                    screen=self.screen)
 
     def grade(self, submissions, feedback=True, progress=None, jobs=None):
         """Autograde each submission in its own fresh kernel; returns a `GradeResult` per submission.
@@ -976,6 +990,9 @@ class Grader:
         notes = list(sub.notes) + sanitised
         if restored:
             notes.append("restored deleted cells: " + ", ".join(restored))
+        from keras_patterns import screening
+
+        flags = screening.screen(nb, self.answer_tests.get(ch, {}), self.references.get(ch, ())) if self.screen else {}
         if not self.whole_notebook:
             nb = until_last_graded_cell(nb)
         write_notebook(nb, self.dir / "submitted" / sid / ch / f"{ch}.ipynb")
@@ -1016,6 +1033,7 @@ class Grader:
                 result.error = f"the notebook ran past {report['killed_after']} s and was stopped (points earned before it count)"
             else:
                 result.error = explain_failure(report["died"]) + " (points earned before it count)"
+        banner = self._apply_screen(result, flags, ch)
         if feedback and result.status != "tampered":
             with temp_attrs(coursedir, assignment_id=ch, student_id=sid):
                 app = GenerateFeedback(coursedir=coursedir, config=self.cfg, log=_logger())
@@ -1023,10 +1041,31 @@ class Grader:
                 fb_ok, fb_log = _run_app(app)
             html_path = self.dir / "feedback" / sid / ch / f"{ch}.html"
             if fb_ok and html_path.is_file():
+                if banner:
+                    add_feedback_banner(html_path, banner)
                 result.feedback = html_path
             else:
                 result.notes.append("feedback failed: " + explain_failure(fb_log))
         return result
+
+    def _apply_screen(self, result, flags, ch):
+        """Zero the tests of the answer cells the screen flagged (`keras_patterns.screening`); returns the feedback text."""
+        if not flags or result.status == "tampered":
+            return ""
+        lines = []
+        for answer, reasons in sorted(flags.items()):
+            tests = self.answer_tests.get(ch, {}).get(answer, [])
+            for t in tests:
+                if result.cells.get(t):
+                    result.cells[t] = 0.0
+            result.notes.append(f"screened {answer}: {'; '.join(reasons)}; {', '.join(tests) or 'no test'} set to 0"
+                                " (regrade by hand if this is a false alarm)")
+            lines.append(f"Your answer in cell {answer} {' and '.join(reasons)}. No step needs that, so "
+                         f"{', '.join(tests) or 'its tests'} score 0.")
+        result.score = float(sum(v for v in result.cells.values() if v))
+        if result.status == "graded":
+            result.status = "screened"
+        return " ".join(lines)
 
     def _read_grades(self, sub, sid, autograded, notes):
         from nbgrader.api import Gradebook
@@ -1167,6 +1206,21 @@ def write_grades_csv(results, path):
                 + [r.status, r.error, "; ".join(r.notes)]
             )
     return path
+
+
+def add_feedback_banner(path, text):
+    """Put a notice at the top of a feedback page (why some tests were set to 0)."""
+    path = Path(path)
+    page = path.read_text(encoding="utf-8")
+    notice = (f"<div style='border:2px solid #c00;padding:0.8em;margin:1em;background:#fff4f4'>"
+              f"<strong>Screened:</strong> {html.escape(text)}</div>")
+    match = re.search(r"<body[^>]*>", page)
+    page = page[: match.end()] + notice + page[match.end():] if match else notice + page
+    try:
+        os.chmod(path, 0o644)  # nbgrader writes feedback read-only
+    except OSError:
+        pass
+    path.write_text(page, encoding="utf-8")
 
 
 def write_failure_feedback(result, path):

@@ -26,6 +26,12 @@ runs here under [bubblewrap](https://github.com/containers/bubblewrap)
   namespace dies with it); output kept per notebook (the rest is dropped).
   The time per cell is nbgrader's `Execute.timeout`.
 
+**Warm kernels** (`WarmKernels`, the default for a root grader): one server
+per grader, in the same sandbox, imports Keras and the course once and forks
+each submission's kernel, which takes its own mount and IPC namespaces and
+its own uid before running anything; it saves the 4-5 s TensorFlow import of
+a fresh kernel. A grader that is not root gets fresh kernels.
+
 `SandboxedExecute` replaces nbgrader's `Execute` preprocessor: it starts the
 kernel through `SandboxKernelManager`, keeps the points of the cells that ran
 when a kernel dies or is killed (every cell that did not run gets an error,

@@ -259,6 +259,30 @@ def test_warm_and_fresh_kernels_give_the_same_grades(course, tmp_path):
     assert rows[("alice_right", "ch01_tiny")]["score"] == "5" and rows[("x_exits", "ch01_tiny")]["score"] == "2"
 
 
+@needs_bwrap
+def test_screen_stops_shortcuts_the_guard_cannot_see(course):
+    """Without the screen, an answer that lies to NumPy or calls the library earns points; with it, it does not."""
+    from keras_patterns.chapters import list_chapters
+
+    ch = [c for c in list_chapters(course) if c.id == "ch01_tiny"][0]
+    solution = _solution(course)
+    subs = [grading.Submission(name, ch, edited(solution, "softmax", attacks.ATTACKS[name]))
+            for name in ("lies_to_comparisons", "calls_the_reference")]
+    with grading.Grader(course, [ch], timeout=10, screen=False) as grader:
+        unscreened = [grader.grade_one(sub, feedback=False) for sub in subs]
+    assert [r.score for r in unscreened] == [5.0, 5.0], [(r.score, r.status, r.error) for r in unscreened]
+    with grading.Grader(course, [ch], timeout=10) as grader:
+        screened = [grader.grade_one(sub, feedback=True) for sub in subs]
+        pages = [r.feedback.read_text() for r in screened]
+    for result, page in zip(screened, pages):
+        assert (result.score, result.status) == (2.0, "screened"), (result.student, result.score, result.status)
+        assert result.cells == {"test_mean_pool": 2.0, "test_softmax_sums": 0.0, "test_softmax_stable": 0.0}
+        assert any(n.startswith("screened softmax:") for n in result.notes), result.notes
+        assert "Screened:" in page and "hidden_sentinel_big = softmax" not in page
+    assert "__array_function__" in " ".join(screened[0].notes)
+    assert "scipy.special.softmax" in " ".join(screened[1].notes)
+
+
 def test_sandbox_refuses_without_bubblewrap(monkeypatch, course, tmp_path, capsys):
     sandbox.bwrap_problem.cache_clear()
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
