@@ -364,3 +364,63 @@ def test_guard_checks_course_functions_against_their_source():
     assert "replaced" in sandbox.check_guard_reports([good, fake])[0]
     elsewhere = {"ids": {}, "hooks": {}, "course": {"keras_patterns.metrics": ["/tmp/metrics.py", {}]}}
     assert "not the installed" in sandbox.check_guard_reports([good, elsewhere])[0]
+
+
+# ------------------------------------------------------------------------------------------
+# The same attacks on every real chapter
+
+from conftest import REPO  # noqa: E402
+from keras_patterns.chapters import list_chapters as _list_chapters  # noqa: E402
+
+REAL = _list_chapters(REPO)
+
+#: Per chapter: (its first answer cell, an answer that calls the library's implementation of that step).
+SHORTCUTS = {
+    "ch01_protein_ss": ("q3_answer", "def q3(y_true, y_prob, mask):\n    real = np.asarray(mask).astype(bool)\n"
+                        "    return oracles.hmm.argmax_accuracy([np.asarray(y_prob)[real]], [np.asarray(y_true)[real]])\n"),
+    "ch11_forecasting": ("optimal_answer", "def optimal_mse(horizons, phi=PHI, sigma=SIGMA):\n"
+                         "    return ar1.optimal_mse(horizons, phi, sigma)\n"),
+    "ch14_random_walks": ("transition_answer", "from keras_patterns import random_walks as _rw\n"
+                          "def transition_matrix(graph):\n    return _rw.transition_matrix(graph)\n"),
+}
+
+
+def test_every_real_chapter_has_a_shortcut_attack():
+    assert sorted(SHORTCUTS) == sorted(ch.id for ch in REAL)
+
+
+@needs_bwrap
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", REAL, ids=[ch.id for ch in REAL])
+def test_hostile_submissions_on_every_chapter(chapter):
+    """On each real chapter: a kernel that exits in the last answer keeps the points before it; numpy patched in
+    the first answer zeroes the notebook; calling the library's implementation of the first step costs that
+    step's points (and would earn them without the screen)."""
+    from keras_patterns.screening import tests_of_answers
+
+    solution = grading.read_notebook(chapter.solution_notebook)
+    points = grading.test_cells(solution)
+    full = sum(points.values())
+    answers = tests_of_answers(solution)
+    first, shortcut = SHORTCUTS[chapter.id]
+    last = list(answers)[-1]
+    source = {grade_id(c): c.source for c in solution.cells}
+    subs = {
+        "honest": solution,
+        "exits_in_last_answer": edited(solution, last, source[last] + "\nimport os\nos._exit(1)\n"),
+        "patches_numpy": edited(solution, first, source[first] + "\nnp.allclose = lambda *a, **k: True\n"),
+        "shortcut": edited(solution, first, shortcut),
+    }
+    with grading.Grader(REPO, [chapter], timeout=60) as grader:
+        got = {name: grader.grade_one(grading.Submission(name, chapter, nb), feedback=False) for name, nb in subs.items()}
+        grader.screen = False
+        unscreened = grader.grade_one(grading.Submission("shortcut_unscreened", chapter, subs["shortcut"]), feedback=False)
+    summary = {k: (r.score, r.status, r.error[:80]) for k, r in got.items()}
+    assert (got["honest"].score, got["honest"].status) == (full, "graded"), summary
+    exits = got["exits_in_last_answer"]
+    assert exits.status == "error" and exits.score == full - sum(points[t] for t in answers[last]), summary
+    assert (got["patches_numpy"].score, got["patches_numpy"].status) == (0.0, "tampered"), summary
+    cut = got["shortcut"]
+    assert cut.status == "screened" and cut.score == full - sum(points[t] for t in answers[first]), summary
+    assert all(cut.cells[t] == 0 for t in answers[first])
+    assert (unscreened.score, unscreened.status) == (full, "graded"), "the shortcut is real: it passes every test"
