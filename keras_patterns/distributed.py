@@ -48,7 +48,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from keras_patterns.grading import GradeResult, Grader, _safe_id, read_notebook, test_cells
+from keras_patterns.grading import Grader, _safe_id, empty_result, read_notebook, test_cells
 
 try:
     from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
@@ -256,19 +256,7 @@ class DaskGrader:
 
     def _error_result(self, sub, error):
         """The row of a submission whose task failed: as `Grader._empty_result` makes it."""
-        tests = dict(self._tests.get(sub.chapter.id, {}))
-        return GradeResult(
-            student=sub.student,
-            chapter=sub.chapter.id,
-            score=0.0,
-            max_score=sum(tests.values()),
-            cells={k: 0.0 for k in tests},
-            max_cells=tests,
-            status="error",
-            error=error,
-            notes=list(sub.notes),
-            label=sub.label,
-        )
+        return empty_result(sub, self._tests.get(sub.chapter.id, {}), "error", error)
 
     def grade(self, submissions, feedback=True, progress=None):
         """Grade each submission in one Dask task; returns a `GradeResult` per submission, in their order.

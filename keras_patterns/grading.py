@@ -725,6 +725,23 @@ def explain_failure(log_text):
     return (errors[-1].strip() if errors else "nbgrader failed without a message")[:300]
 
 
+def empty_result(sub, tests, status, error):
+    """The row of a submission that earned nothing: every test cell of `tests` ({grade id: points}) at 0."""
+    tests = dict(tests)
+    return GradeResult(
+        student=sub.student,
+        chapter=sub.chapter.id,
+        score=0.0,
+        max_score=sum(tests.values()),
+        cells={k: 0.0 for k in tests},
+        max_cells=tests,
+        status=status,
+        error=error,
+        notes=list(sub.notes),
+        label=sub.label,
+    )
+
+
 def _safe_id(name, taken):
     base = re.sub(r"[^A-Za-z0-9_.@+-]", "_", name).lstrip(".") or "student"
     candidate, n = base, 1
@@ -908,18 +925,7 @@ class Grader:
 
     def _empty_result(self, sub, status, error):
         tests = test_cells(self.source[sub.chapter.id]) if sub.chapter.id in self.source else {}
-        return GradeResult(
-            student=sub.student,
-            chapter=sub.chapter.id,
-            score=0.0,
-            max_score=sum(tests.values()),
-            cells={k: 0.0 for k in tests},
-            max_cells=tests,
-            status=status,
-            error=error,
-            notes=list(sub.notes),
-            label=sub.label,
-        )
+        return empty_result(sub, tests, status, error)
 
     def _warm_server(self):
         """The warm-kernel server (started on first use); None when kernels are fresh or it cannot start."""
@@ -977,8 +983,6 @@ class Grader:
     def _grade_one(self, sub, feedback, sid):
         from nbgrader.converters import Autograde, GenerateFeedback
         from nbgrader.utils import temp_attrs
-
-        from keras_patterns import sandbox as sb
 
         ch = sub.chapter.id
         if sub.notebook is None:

@@ -6,7 +6,6 @@ node by node over networkx adjacency lists, and closed forms on the complete
 graph. Only `sample_walks` is checked statistically.
 """
 
-import itertools
 import math
 
 import networkx as nx

@@ -1,6 +1,5 @@
 """Repository hygiene: one source, no committed outputs, nothing secret in the release."""
 
-import json
 import subprocess
 from pathlib import Path
 
