@@ -610,6 +610,12 @@ class WarmKernels:
                    "env": env, "uid": int(uid), "limits": rlimits}
             self.proc.stdin.write(json.dumps(req) + "\n")
             self.proc.stdin.flush()
+            import select
+
+            ready, _, _ = select.select([self.proc.stdout], [], [], 60)
+            if not ready:
+                self.close()
+                raise RuntimeError("the warm-kernel server did not answer within 60 s")
             line = self.proc.stdout.readline()
             if not line:
                 self.close()
@@ -696,7 +702,14 @@ class SandboxKernelManager(AsyncKernelManager):
             env = self.sandbox.environment(kw.get("env") or os.environ)
             env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
             os.chown(self.connection_file, uid, uid)
-            process = self.warm.spawn(self.sandbox.scratch, self.connection_file, env, uid, self.sandbox.rlimits())
+            try:
+                process = self.warm.spawn(self.sandbox.scratch, self.connection_file, env, uid, self.sandbox.rlimits())
+            except (RuntimeError, OSError, ValueError) as exc:
+                # The server's trouble must not cost this submission: a fresh sandboxed kernel instead.
+                self.log.warning("warm kernel unavailable (%s); starting a fresh one", exc)
+                self.warm = None
+                await self._async_launch_kernel(self.sandbox.command(kernel_cmd), **kw)
+                return
             provisioner = self.provisioner
             provisioner.process = process
             provisioner.pid = process.pid

@@ -243,6 +243,32 @@ def test_warm_kernels_leave_nothing_for_the_next_submission(course, tmp_path):
 
 @needs_bwrap
 @pytest.mark.skipif(os.geteuid() != 0, reason="warm kernels need a root grader (each kernel gets its own uid)")
+def test_a_failing_warm_server_costs_no_grade(course):
+    import signal
+    import time
+
+    from keras_patterns.chapters import list_chapters
+
+    ch = [c for c in list_chapters(course) if c.id == "ch01_tiny"][0]
+    solution = _solution(course)
+    with grading.Grader(course, [ch], kernels="warm", timeout=10) as grader:
+        assert grader.grade_one(grading.Submission("a", ch, solution), feedback=False).score == 5.0
+        old = grader._warm.server_pid
+        os.kill(old, signal.SIGKILL)  # the server dies between two submissions: the next one restarts it
+        time.sleep(0.5)
+        after = grader.grade_one(grading.Submission("b", ch, solution), feedback=False)
+        assert (after.score, after.status) == (5.0, "graded") and grader._warm.alive and grader._warm.server_pid != old
+
+        def cannot_fork(*args, **kwargs):
+            raise RuntimeError("simulated: the server cannot fork")
+
+        grader._warm.spawn = cannot_fork  # then the submission gets a fresh sandboxed kernel
+        fallback = grader.grade_one(grading.Submission("c", ch, solution), feedback=False)
+        assert (fallback.score, fallback.status) == (5.0, "graded"), (fallback.error, fallback.notes)
+
+
+@needs_bwrap
+@pytest.mark.skipif(os.geteuid() != 0, reason="warm kernels need a root grader (each kernel gets its own uid)")
 def test_warm_and_fresh_kernels_give_the_same_grades(course, tmp_path):
     assert main(["--root", str(course), "release"]) == 0
     subs = tmp_path / "subs"
