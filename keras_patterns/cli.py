@@ -307,7 +307,14 @@ def _limits(args):
     return limits
 
 
-def _sandbox_options(p):
+def _grading_options(p):
+    """The options `kp grade` and `kp selftest` share: the private course, cell time, sandbox, limits, kernels."""
+    p.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: the nbgrader config's)")
+    p.add_argument("--keep", metavar="WORKDIR", default=None, help="build the private nbgrader course here and keep it")
+    p.add_argument(
+        "--whole-notebook", action="store_true",
+        help="also run the cells after the last graded cell (training, figures); they cannot change a grade",
+    )
     p.add_argument("--sandbox", choices=("bwrap", "none"), default=None,
                    help="isolate each kernel with bubblewrap (default; refused when bwrap is missing) "
                         "or not at all ('none': trusted notebooks only)")
@@ -433,14 +440,7 @@ def build_parser():
     grade.add_argument("dir", metavar="DIR")
     grade.add_argument("--out", default="grades.csv", help="the grades CSV; feedback goes beside it (default: grades.csv)")
     grade.add_argument("--profile", choices=PROFILES, default="smoke", help="the profile kernels run at (default: smoke)")
-    grade.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: the nbgrader config's)")
-    grade.add_argument("--keep", metavar="WORKDIR", default=None, help="build the private nbgrader course here and keep it")
-    grade.add_argument(
-        "--whole-notebook", action="store_true",
-        help="also run the cells after the last graded cell (training, figures); they cannot change a grade",
-    )
-
-    _sandbox_options(grade)
+    _grading_options(grade)
     grade.add_argument("--jobs", "-j", type=int, default=1,
                        help="submissions graded at once (default 1); with --engine dask, the local Dask workers")
     grade.add_argument("--engine", choices=("local", "dask"), default=None,
@@ -452,13 +452,7 @@ def build_parser():
 
     st = sub.add_parser("selftest", parents=[common], help="prove the grader on every chapter (or those named)")
     st.add_argument("chapters", metavar="CH", nargs="*")
-    st.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: the nbgrader config's)")
-    st.add_argument("--keep", metavar="WORKDIR", default=None, help="build the private nbgrader course here and keep it")
-    st.add_argument(
-        "--whole-notebook", action="store_true",
-        help="also run the cells after the last graded cell (training, figures); they cannot change a grade",
-    )
-    _sandbox_options(st)
+    _grading_options(st)
     return parser
 
 

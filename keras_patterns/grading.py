@@ -263,29 +263,26 @@ def read_notebook(path):
     return nbformat.read(str(path), as_version=4)
 
 
-def _strip_hidden(source):
-    out, hidden = [], False
+def _split_hidden(source):
+    """(visible lines, hidden lines) of a cell: the hidden-test regions' markers belong to neither."""
+    visible, hidden, inside = [], [], False
     for line in source.split("\n"):
         if "BEGIN HIDDEN TESTS" in line:
-            hidden = True
+            inside = True
         elif "END HIDDEN TESTS" in line:
-            hidden = False
-        elif not hidden:
-            out.append(line)
-    return "\n".join(out)
+            inside = False
+        else:
+            (hidden if inside else visible).append(line)
+    return visible, hidden
+
+
+def _strip_hidden(source):
+    return "\n".join(_split_hidden(source)[0])
 
 
 def hidden_lines(source):
     """The lines of a cell's hidden-test regions."""
-    lines, hidden = [], False
-    for line in source.split("\n"):
-        if "BEGIN HIDDEN TESTS" in line:
-            hidden = True
-        elif "END HIDDEN TESTS" in line:
-            hidden = False
-        elif hidden:
-            lines.append(line)
-    return lines
+    return _split_hidden(source)[1]
 
 
 def _stable_ids(nb):
@@ -934,7 +931,7 @@ class Grader:
         if self.kernels != "warm":
             return None
         if self._warm is None:
-            env = {k: v for k, v in os.environ.items()}
+            env = dict(os.environ)
             env.update(kernel_environment(self.profile, self.dir / "scratch"))
             server = sb.WarmKernels(self.dir / "warm", self.read_only, env,
                                     preload=preload_modules(self.release.values()))
@@ -975,7 +972,7 @@ class Grader:
         if self.sandbox == "bwrap":
             cfg.SandboxedExecute.sandbox_spec = {"scratch": str(scratch), "read_only": self.read_only,
                                                  "uid": self.uid if uid is None else uid}
-            cfg.SandboxedExecute.warm = self._warm_token if (self._warm is not None and self.kernels == "warm") else ""
+            cfg.SandboxedExecute.warm = self._warm_token or ""  # set only while a warm server runs
         else:
             cfg.SandboxedExecute.sandbox_spec = None
         return cfg

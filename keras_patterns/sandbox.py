@@ -49,12 +49,14 @@ import hashlib
 import importlib.util
 import json
 import os
+import select
 import signal
 import shutil
 import subprocess
 import sys
 import sysconfig
 import threading
+import time
 from pathlib import Path
 
 MISSING_BWRAP = (
@@ -464,8 +466,6 @@ class ForkedKernel:
         return self.returncode
 
     def wait(self, timeout=None):
-        import time
-
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
@@ -530,9 +530,6 @@ class WarmKernels:
 
     def start(self):
         """Start the server and wait until it has imported everything; raises RuntimeError if it cannot."""
-        import select
-        import time
-
         self.folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.folder, 0o711)
         home = self.folder / "server"
@@ -610,8 +607,6 @@ class WarmKernels:
                    "env": env, "uid": int(uid), "limits": rlimits}
             self.proc.stdin.write(json.dumps(req) + "\n")
             self.proc.stdin.flush()
-            import select
-
             ready, _, _ = select.select([self.proc.stdout], [], [], 60)
             if not ready:
                 self.close()

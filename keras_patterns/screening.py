@@ -45,6 +45,8 @@ import ast
 import json
 from pathlib import Path
 
+from keras_patterns.grading import grade_id, is_solution_cell, is_test_cell
+
 #: Names that reach the notebook's namespace or the caller's frames.
 INTROSPECTION = {
     "get_ipython", "user_ns", "user_global_ns", "_getframe", "f_back", "f_globals", "f_locals", "f_code",
@@ -175,8 +177,8 @@ def screen(nb, solution_cell_ids, references=()):
     wanted = set(solution_cell_ids)
     flagged = {}
     for cell in nb.cells:
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if cell.get("cell_type") != "code" or gid not in wanted:
+        gid = grade_id(cell)
+        if cell.cell_type != "code" or gid not in wanted:
             continue
         reasons = screen_source(cell.source, references)
         if reasons:
@@ -188,13 +190,12 @@ def tests_of_answers(release):
     """{answer cell grade id: [the test cells after it, up to the next answer cell]} in notebook order."""
     mapping, current = {}, None
     for cell in release.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        gid = meta.get("grade_id")
+        gid = grade_id(cell)
         if not gid:
             continue
-        if meta.get("solution") and cell.get("cell_type") == "code":
+        if is_solution_cell(cell) and cell.cell_type == "code":
             current = gid
             mapping[current] = []
-        elif meta.get("grade") and not meta.get("solution") and current is not None:
+        elif is_test_cell(cell) and current is not None:
             mapping[current].append(gid)
     return mapping
