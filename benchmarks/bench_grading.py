@@ -81,6 +81,9 @@ def main():
     out = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "python": sys.version.split()[0],
+        "profile": "smoke",  # what `kp grade` runs kernels at
+        "backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
+        "device": "CPU",
         "chapter": CHAPTER,
         "students": args.students,
         "jobs": args.jobs,
