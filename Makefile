@@ -44,8 +44,9 @@ release-check: $(STAMP)
 selftest: $(STAMP) sandbox
 	$(BIN)/kp selftest
 
+# jupyter_config/ turns off JupyterLab's news pop-up (it asks to fetch news these machines cannot reach).
 lab: $(STAMP)
-	$(BIN)/jupyter lab course/
+	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter_config $(BIN)/jupyter lab course/
 
 clean:
 	rm -rf build
