@@ -406,7 +406,7 @@ SHORTCUTS = {
                         "    return oracles.hmm.argmax_accuracy([np.asarray(y_prob)[real]], [np.asarray(y_true)[real]])\n"),
     "ch11_forecasting": ("optimal_answer", "def optimal_mse(horizons, phi=PHI, sigma=SIGMA):\n"
                          "    return ar1.optimal_mse(horizons, phi, sigma)\n"),
-    "ch14_random_walks": ("transition_answer", "from keras_patterns import random_walks as _rw\n"
+    "ch14_random_walks": ("transition_answer", "from keras_patterns.oracles import random_walks as _rw\n"
                           "def transition_matrix(graph):\n    return _rw.transition_matrix(graph)\n"),
 }
 

@@ -14,7 +14,7 @@ All three load offline from `statsmodels.api.datasets`:
 both parts with the training part's mean and standard deviation only.
 `classical_baseline_mse` fits an ARIMA once on the training part and scores
 its forecasts from every origin of the test part, at the same origins as
-`keras_patterns.forecasting.make_windows(np.concatenate([train[-window:], test]), ...)`.
+`keras_patterns.models.forecasters.make_windows(np.concatenate([train[-window:], test]), ...)`.
 
 Used in chapter 11.
 """
@@ -173,7 +173,7 @@ def _check_series(series):
 
 
 def _check_horizons(horizons):
-    # The same rule as keras_patterns.forecasting.check_horizons, without importing Keras.
+    # The same rule as keras_patterns.models.forecasters.check_horizons, without importing Keras.
     values = tuple(np.asarray(horizons).tolist()) if np.ndim(horizons) == 1 else ()
     if (not values or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in values)
             or any(b <= a for a, b in zip(values, values[1:]))):

@@ -70,7 +70,7 @@ def test_baseline_of_a_known_ar1_matches_its_closed_form():
 
 
 def test_baseline_origins_match_the_test_windows():
-    from keras_patterns.forecasting import make_windows
+    from keras_patterns.models.forecasters import make_windows
 
     split = S.prepare_series("nile", test_fraction=0.3)
     window, horizons = 8, (1, 2, 4)

@@ -1,7 +1,7 @@
 """GRU models that read random walks on a graph: many-to-one and many-to-many.
 
 A walk `X_0, ..., X_L` is a sequence of node ids. Two tasks, whose Bayes
-limits `keras_patterns.random_walks` computes exactly:
+limits `keras_patterns.oracles.random_walks` computes exactly:
 
 - global task, many-to-one (多对一): `build_many_to_one_walk_classifier`
   reads the walk and names the community of the start node `X_0`;

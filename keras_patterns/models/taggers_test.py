@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from keras_patterns.metrics import MaskedQ3, masked_q3
-from keras_patterns.taggers import build_bidirectional_tagger, build_causal_tagger
+from keras_patterns.models.taggers import build_bidirectional_tagger, build_causal_tagger
 
 
 def _probs(model, x):

@@ -1,4 +1,4 @@
-"""Tests of keras_patterns.random_walks against independent computations.
+"""Tests of keras_patterns.oracles.random_walks against independent computations.
 
 Every exact quantity is checked against a different route to the same number:
 enumeration of all walks, eigenvectors, networkx spectra, a walk propagated
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from keras_patterns import random_walks as rw
+from keras_patterns.oracles import random_walks as rw
 from keras_patterns.data import graphs
 
 TOL = 1e-6

@@ -1,4 +1,4 @@
-"""Tests of keras_patterns.walk_models: shapes, causality, and training to the limit."""
+"""Tests of keras_patterns.models.walks: shapes, causality, and training to the limit."""
 
 import os
 
@@ -9,8 +9,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from keras import ops  # noqa: E402
 
-from keras_patterns import random_walks as rw  # noqa: E402
-from keras_patterns import walk_models as wm  # noqa: E402
+from keras_patterns.oracles import random_walks as rw  # noqa: E402
+from keras_patterns.models import walks as wm  # noqa: E402
 from keras_patterns.data import graphs  # noqa: E402
 
 

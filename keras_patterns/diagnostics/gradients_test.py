@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_patterns.backend import input_gradients
+from keras_patterns.diagnostics.gradients import input_gradients
 
 
 def test_gradient_of_square_is_twice_input():

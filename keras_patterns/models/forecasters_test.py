@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_patterns.forecasting import (
+from keras_patterns.models.forecasters import (
     IteratedForecaster,
     build_direct_forecaster,
     check_horizons,

@@ -1,9 +1,10 @@
-"""The few backend-specific pieces: gradients with respect to inputs.
+"""Gradients through any Keras backend: the one place that needs each backend's own autodiff.
 
-Everything else in `keras_patterns` is written with `keras.ops` and runs on
-TensorFlow, JAX and PyTorch alike. Input gradients (saliency, gradient
-sensitivity, gradient norms on a shared kernel) need each backend's own
-autodiff, so they live behind this one function.
+Everything else in `keras_patterns` is written with `keras.ops` and runs on TensorFlow, JAX and PyTorch
+alike. Gradients with respect to inputs (input-gradient saliency 显著性, gradient sensitivity to an
+input channel) need each backend's autodiff (`tf.GradientTape`, `jax.grad`, `torch.autograd`), so they
+live behind `input_gradients` here; the per-loss gradient norms on a shared kernel of chapter 08 will be
+written on the same dispatch.
 
 Used in chapters 03, 04, 07, 08 and 09.
 """

@@ -1,0 +1,8 @@
+"""Extra loss terms that tie the heads of a multi-task model together (none yet).
+
+What will live here, one module per term, written with `keras.ops`: the consistency violation between a
+hazard head and a survival head (一致性违背值, S_T against exp(-sum h), chapter 05), the calibration of a
+per-step head against a final-outcome head (chapter 06), the local-global alignment and consistency
+regularisers between a per-token saliency and a global decision (chapters 04 and 07), and the coupling
+loss (耦合损失) through a fixed map from per-step phases to a global class (chapter 10).
+"""

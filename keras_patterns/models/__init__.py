@@ -1,0 +1,14 @@
+"""Model builders, one module per architecture pattern of the course.
+
+- `taggers`: bidirectional (双向) and causal many-to-many (多对多) sequence taggers (chapter 01).
+- `forecasters`: the direct multi-horizon forecaster (many-to-one per horizon, 多对一) and the iterated
+  encoder-decoder (sequence-to-sequence, 序列到序列) `IteratedForecaster`, with `teacher_forcing_inputs`
+  (chapter 11).
+- `walks`: the many-to-one walk classifier and the many-to-many walk tagger that read random walks on a
+  graph (chapter 14).
+
+Coming chapters add their pattern here, one module each: the hybrid 1D-CNN + Bi-GRU (chapter 02), the
+multi-task trunk with a many-to-one and a many-to-many head (多任务学习, chapters 03-10), the attention
+models (注意力机制, chapters 12 and 13). A builder returns an uncompiled `keras.Model`; the layers it needs
+that Keras lacks live in `keras_patterns.layers`, its extra loss terms in `keras_patterns.losses`.
+"""
