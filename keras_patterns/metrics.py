@@ -1,17 +1,25 @@
-"""Per-position metrics for many-to-many taggers, with padding masks honoured.
+"""Metrics of the course's patterns, one per kind of output.
+
+- Per position of a many-to-many tagger (多对多), with padding masks honoured:
+  `masked_q3` and the streaming `MaskedQ3` (chapter 01), `per_step_accuracy`
+  (chapter 14).
+- Per horizon of a multi-step forecaster: `mse_per_horizon` (chapter 11).
 
 Q3 (three-state accuracy) is the fraction of *residues* whose secondary
 structure (helix H, strand E, coil C) is predicted correctly. It is pooled over
 residues, not averaged per sequence: long chains weigh more, as in CASP and
 in the DSSP literature.
 
-Used in chapter 01.
+Used in chapters 01, 11 and 14.
 """
 
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
+
+from keras_patterns.checks import check_shapes
 
 
 def masked_q3(y_true, y_prob, mask):
@@ -40,11 +48,7 @@ def masked_q3(y_true, y_prob, mask):
     y_true = ops.convert_to_tensor(y_true)
     y_prob = ops.convert_to_tensor(y_prob)
     mask = ops.convert_to_tensor(mask)
-    if len(y_prob.shape) != 3 or tuple(y_true.shape) != tuple(y_prob.shape[:2]) or tuple(mask.shape) != tuple(y_true.shape):
-        raise ValueError(
-            "masked_q3 expects y_true (batch, T), y_prob (batch, T, C) and mask (batch, T). "
-            f"Received shapes: y_true={tuple(y_true.shape)}, y_prob={tuple(y_prob.shape)}, mask={tuple(mask.shape)}"
-        )
+    check_shapes(y_true=(y_true, ("batch", "T")), y_prob=(y_prob, ("batch", "T", "C")), mask=(mask, ("batch", "T")))
     real = ops.cast(mask, "float32")
     total = ops.sum(real)
     if float(ops.convert_to_numpy(total)) == 0:
@@ -98,3 +102,53 @@ class MaskedQ3(keras.metrics.Metric):
     def reset_state(self):
         self.correct.assign(0.0)
         self.count.assign(0.0)
+
+
+def per_step_accuracy(y_true, y_prob):
+    """Accuracy of the argmax prediction at each step of a many-to-many output.
+
+    Args:
+        y_true: Int targets, shape `(batch, steps)`.
+        y_prob: Probabilities, shape `(batch, steps, num_classes)`; a tensor
+            of any backend or a numpy array.
+
+    Returns:
+        A float64 numpy array of shape `(steps,)`.
+
+    Example:
+
+    >>> per_step_accuracy(np.array([[1, 0]]), np.array([[[0.2, 0.8], [0.3, 0.7]]])).tolist()
+    [1.0, 0.0]
+
+    Used in chapter 14.
+    """
+    y_prob = ops.convert_to_tensor(y_prob)
+    y_true = ops.convert_to_tensor(y_true, dtype="int32")
+    check_shapes(y_true=(y_true, ("batch", "steps")), y_prob=(y_prob, ("batch", "steps", "num_classes")))
+    predicted = ops.argmax(y_prob, axis=-1)
+    hits = ops.equal(ops.cast(predicted, "int32"), y_true)
+    accuracy = ops.mean(ops.cast(hits, "float32"), axis=0)
+    return np.asarray(ops.convert_to_numpy(accuracy), dtype="float64")
+
+
+def mse_per_horizon(y_true, y_pred):
+    """Mean squared error of each column (horizon) over the samples.
+
+    Args:
+        y_true: array of shape `(N, num_horizons)`.
+        y_pred: array of the same shape.
+
+    Returns:
+        A float64 NumPy array of shape `(num_horizons,)`.
+
+    Example:
+
+    >>> mse_per_horizon(np.zeros((4, 2)), np.ones((4, 2)))    # shape (2,)
+    array([1., 1.])
+
+    Used in chapter 11.
+    """
+    y_true = np.asarray(y_true, dtype="float64")
+    y_pred = np.asarray(y_pred, dtype="float64")
+    check_shapes(y_true=(y_true, ("N", "num_horizons")), y_pred=(y_pred, ("N", "num_horizons")))
+    return np.mean((y_true - y_pred) ** 2, axis=0)

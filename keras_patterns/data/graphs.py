@@ -1,4 +1,4 @@
-"""Graphs with two planted communities, for random walks on graphs.
+"""Graphs with two planted communities, and the random walks sampled on them.
 
 Three graphs of 34 nodes each, loaded offline from networkx or generated
 deterministically from a seed:
@@ -14,11 +14,27 @@ nodes are the integers `0, ..., 33`, and an int array of shape `(34,)` with
 `labels[u]` in `{0, 1}` the community of node `u`. The community names are in
 `graph.graph["community_names"]`.
 
+The data the models read are walks on these graphs: `sample_walks` draws
+them from a transition matrix (`keras_patterns.oracles.random_walks.transition_matrix`,
+where the exact limits of both tasks are computed too), and
+`make_global_targets` (many-to-one, 多对一: the start node's community) and
+`make_local_targets` (many-to-many, 多对多: the next node's community) turn
+them into `(inputs, targets)` pairs for `model.fit`.
+
 Used in chapter 14.
 """
 
 import networkx as nx
 import numpy as np
+
+from keras_patterns.checks import (
+    check_choice,
+    check_int,
+    check_int_array,
+    check_number,
+    check_positive_int,
+    check_probabilities,
+)
 
 NUM_NODES = 34
 """Number of nodes of every graph in this module. Used in chapter 14."""
@@ -27,14 +43,6 @@ KARATE_COMMUNITY_NAMES = ("Mr. Hi", "Officer")
 """Community names of the karate club, in label order. Used in chapter 14."""
 
 _MAX_TRIES = 100
-
-
-def _check_seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(
-            f"`seed` must be a non-negative integer. Received: seed={seed!r}"
-        )
-    return int(seed)
 
 
 def _finish(graph, labels, name, community_names, **params):
@@ -105,10 +113,9 @@ def fast_mixing_graph(seed=0, p_in=0.5, p_out=0.25):
 
     Used in chapter 14.
     """
-    seed = _check_seed(seed)
-    for name, p in (("p_in", p_in), ("p_out", p_out)):
-        if not 0.0 < p <= 1.0:
-            raise ValueError(f"`{name}` must be in (0, 1]. Received: {name}={p!r}")
+    seed = check_int("seed", seed, minimum=0)
+    p_in = check_number("p_in", p_in, low=0, high=1, include_low=False)
+    p_out = check_number("p_out", p_out, low=0, high=1, include_low=False)
     half = NUM_NODES // 2
     rng = np.random.default_rng(seed)
     for _ in range(_MAX_TRIES):
@@ -166,9 +173,8 @@ def slow_mixing_graph(seed=0, p_in=0.5):
 
     Used in chapter 14.
     """
-    seed = _check_seed(seed)
-    if not 0.0 < p_in <= 1.0:
-        raise ValueError(f"`p_in` must be in (0, 1]. Received: p_in={p_in!r}")
+    seed = check_int("seed", seed, minimum=0)
+    p_in = check_number("p_in", p_in, low=0, high=1, include_low=False)
     half = NUM_NODES // 2
     rng = np.random.default_rng(seed)
     blocks = []
@@ -221,12 +227,133 @@ def load_graph(name, seed=0):
 
     Used in chapter 14.
     """
-    if name not in GRAPHS:
-        raise ValueError(
-            f"Unknown graph name. Valid names: {sorted(GRAPHS)}. "
-            f"Received: name={name!r}"
-        )
+    check_choice("name", name, sorted(GRAPHS))
     if name == "karate_club":
-        _check_seed(seed)
+        check_int("seed", seed, minimum=0)
         return karate_club()
     return GRAPHS[name](seed=seed)
+
+
+def sample_walks(transition, length, num_walks, seed, start=None):
+    """Samples random walks from a transition matrix.
+
+    Args:
+        transition: Transition matrix `P`, shape `(n, n)`.
+        length: Number of steps `L >= 0`; each walk has `L + 1` nodes.
+        num_walks: Number of walks `N >= 1`.
+        seed: Seed of `numpy.random.default_rng`; the same seed gives the
+            same walks.
+        start: None for start nodes drawn uniformly from the `n` nodes, an
+            int for one start node, or an int array of shape `(N,)`.
+
+    Returns:
+        An int64 array of shape `(N, L + 1)`; column 0 is the start node.
+
+    Example:
+
+    >>> p = random_walks.transition_matrix(nx.path_graph(3))     # keras_patterns.oracles
+    >>> walks = sample_walks(p, length=4, num_walks=2, seed=0, start=1)
+    >>> walks.shape, walks[:, 0].tolist()
+    ((2, 5), [1, 1])
+
+    Used in chapter 14.
+    """
+    p = check_probabilities("transition", transition, ndim=2, shape="square")
+    length = check_int("length", length, minimum=0)
+    num_walks = check_positive_int("num_walks", num_walks)
+    n = len(p)
+    rng = np.random.default_rng(seed)
+    if start is None:
+        current = rng.integers(n, size=num_walks)
+    else:
+        given = np.asarray(start)
+        if (
+            not np.issubdtype(given.dtype, np.integer)
+            or given.shape not in ((), (num_walks,))
+            or given.min() < 0
+            or given.max() >= n
+        ):
+            raise ValueError(
+                f"`start` must be node ids in [0, {n}), one or one per walk "
+                f"(shape () or ({num_walks},)). Received: start={start!r}"
+            )
+        current = np.broadcast_to(given, (num_walks,)).astype("int64")
+    walks = np.empty((num_walks, length + 1), dtype="int64")
+    walks[:, 0] = current
+    cumulative = np.cumsum(p, axis=1)
+    cumulative[:, -1] = 1.0  # rounding must never push a draw past the last node
+    for t in range(1, length + 1):
+        u = rng.random(num_walks)
+        current = (u[:, None] >= cumulative[current]).sum(axis=1)
+        walks[:, t] = current
+    return walks
+
+
+def _walks_and_labels(walks, labels):
+    labels = check_int_array("labels", labels, ndim=1, shape="(num_nodes,)", low=0, what="community ids")
+    walks = check_int_array("walks", walks, ndim=2, shape="(num_walks, length + 1)", low=0, high=len(labels),
+                            what="node ids")
+    return walks.astype("int32"), labels.astype("int32")
+
+
+def make_global_targets(walks, labels, window=None):
+    """Inputs and targets of the global task: the start node's community.
+
+    Args:
+        walks: Int array `(num_walks, length + 1)` from `sample_walks`.
+        labels: Community of each node, int array `(num_nodes,)`.
+        window: None to feed the whole walk, or `k >= 1` to feed only the
+            last `k` nodes (the model then cannot see `X_0` unless
+            `k = length + 1`).
+
+    Returns:
+        A tuple `(x, y)`: int32 inputs `(num_walks, k)` (or the whole walk)
+        and int32 targets `(num_walks,)`, `y = labels[walks[:, 0]]`.
+
+    Example:
+
+    >>> x, y = make_global_targets(np.array([[0, 1, 2]]), np.array([0, 1, 1]), window=1)
+    >>> x.tolist(), y.tolist()
+    ([[2]], [0])
+
+    Used in chapter 14.
+    """
+    walks, labels = _walks_and_labels(walks, labels)
+    y = labels[walks[:, 0]]
+    if window is None:
+        return walks, y
+    window = check_positive_int("window", window)
+    if window > walks.shape[1]:
+        raise ValueError(
+            "`window` can be at most the number of nodes in a walk. "
+            f"Received: window={window}, walks.shape={walks.shape}"
+        )
+    return walks[:, -window:], y
+
+
+def make_local_targets(walks, labels):
+    """Inputs and targets of the local task: the next node's community.
+
+    Args:
+        walks: Int array `(num_walks, length + 1)`, `length >= 1`.
+        labels: Community of each node, int array `(num_nodes,)`.
+
+    Returns:
+        A tuple `(x, y)` of int32 arrays of shape `(num_walks, length)`:
+        `x[:, t] = X_t` and `y[:, t] = labels[X_{t+1}]`.
+
+    Example:
+
+    >>> x, y = make_local_targets(np.array([[0, 1, 2]]), np.array([0, 1, 1]))
+    >>> x.tolist(), y.tolist()
+    ([[0, 1]], [[1, 1]])
+
+    Used in chapter 14.
+    """
+    walks, labels = _walks_and_labels(walks, labels)
+    if walks.shape[1] < 2:
+        raise ValueError(
+            "The local task needs walks of at least one step (2 nodes). "
+            f"Received: walks.shape={walks.shape}"
+        )
+    return walks[:, :-1], labels[walks[:, 1:]]

@@ -1,10 +1,17 @@
-"""Tests of keras_patterns.data.graphs."""
+"""Tests of keras_patterns.data.graphs: the three graphs, the walks sampled on them and the task targets."""
 
 import networkx as nx
 import numpy as np
 import pytest
 
 from keras_patterns.data import graphs
+from keras_patterns.oracles import random_walks as rw
+
+
+@pytest.fixture(scope="module")
+def karate():
+    graph, labels = graphs.karate_club()
+    return graph, labels, rw.transition_matrix(graph)
 
 
 @pytest.mark.parametrize("name", sorted(graphs.GRAPHS))
@@ -84,3 +91,80 @@ def test_load_graph_ignores_seed_for_karate():
     g0, _ = graphs.load_graph("karate_club", seed=0)
     g5, _ = graphs.load_graph("karate_club", seed=5)
     assert set(g0.edges) == set(g5.edges)
+
+
+def test_sample_walks_validation_messages():
+    p = rw.transition_matrix(nx.complete_graph(3))
+    with pytest.raises(ValueError, match="Received: num_walks=0"):
+        graphs.sample_walks(p, 2, 0, seed=0)
+    with pytest.raises(ValueError, match="Received: start=3"):
+        graphs.sample_walks(p, 2, 4, seed=0, start=3)
+    with pytest.raises(ValueError, match=r"shape \(\) or \(4,\)"):
+        graphs.sample_walks(p, 2, 4, seed=0, start=np.array([0, 1]))
+    with pytest.raises(ValueError, match="sum to 1"):
+        graphs.sample_walks(np.array([[0.5, 0.4], [0.5, 0.5]]), 2, 4, seed=0)
+
+
+def test_sample_walks_shape_determinism_and_validity(karate):
+    graph, _, p = karate
+    walks = graphs.sample_walks(p, length=6, num_walks=500, seed=3)
+    assert walks.shape == (500, 7) and walks.dtype == np.int64
+    np.testing.assert_array_equal(walks, graphs.sample_walks(p, 6, 500, seed=3))
+    assert not np.array_equal(walks, graphs.sample_walks(p, 6, 500, seed=4))
+    for u, v in zip(walks[:, :-1].ravel(), walks[:, 1:].ravel()):
+        assert graph.has_edge(int(u), int(v))
+    assert graphs.sample_walks(p, 0, 5, seed=0).shape == (5, 1)
+    starts = np.arange(34)
+    np.testing.assert_array_equal(graphs.sample_walks(p, 3, 34, seed=0, start=starts)[:, 0], starts)
+
+
+def test_sample_walks_match_matrix_powers(karate):
+    _, _, p = karate
+    n, num_walks, length = 34, 40_000, 4
+    walks = graphs.sample_walks(p, length, num_walks, seed=0)
+    # Each frequency is a binomial proportion with standard error
+    # sqrt(q (1 - q) / N) <= 0.0025 at N = 40,000; 5 standard errors make a
+    # false alarm over 34 nodes unlikely (< 34 * 6e-7) and still catch an
+    # off-by-one step (which moves some frequencies by 0.01 or more).
+    for t in (0, 1, length):
+        expected = rw.walk_distribution(p, t)
+        observed = np.bincount(walks[:, t], minlength=n) / num_walks
+        se = np.sqrt(expected * (1 - expected) / num_walks)
+        assert np.all(np.abs(observed - expected) <= 5 * se + 1e-12)
+    fixed = graphs.sample_walks(p, length, num_walks, seed=1, start=0)
+    expected = np.linalg.matrix_power(p, length)[0]
+    observed = np.bincount(fixed[:, -1], minlength=n) / num_walks
+    se = np.sqrt(expected * (1 - expected) / num_walks)
+    assert np.all(np.abs(observed - expected) <= 5 * se + 1e-12)
+
+
+def test_sampled_walks_estimate_global_accuracy(karate):
+    _, labels, p = karate
+    num_walks = 40_000
+    walks = graphs.sample_walks(p, 2, num_walks, seed=5)
+    # Plug-in rule from the exact posterior, scored on sampled walks: a mean
+    # of Bernoullis with standard error <= 0.0025.
+    rule = rw.start_community_posterior(p, labels, 2).argmax(axis=1)
+    accuracy = np.mean(rule[walks[:, -1]] == labels[walks[:, 0]])
+    assert accuracy == pytest.approx(rw.global_bayes_accuracy(p, labels, 2), abs=5 * 0.0025)
+
+
+def test_global_and_local_targets():
+    labels = np.array([0, 0, 1, 1])
+    walks = np.array([[0, 1, 2, 3], [3, 2, 1, 0]])
+    x, y = graphs.make_global_targets(walks, labels)
+    np.testing.assert_array_equal(x, walks)
+    np.testing.assert_array_equal(y, [0, 1])
+    x, y = graphs.make_global_targets(walks, labels, window=2)
+    np.testing.assert_array_equal(x, [[2, 3], [1, 0]])
+    np.testing.assert_array_equal(y, [0, 1])
+    x, y = graphs.make_local_targets(walks, labels)
+    np.testing.assert_array_equal(x, [[0, 1, 2], [3, 2, 1]])
+    np.testing.assert_array_equal(y, [[0, 1, 1], [1, 0, 0]])
+    assert x.dtype == y.dtype == np.int32
+    with pytest.raises(ValueError, match="Received: window=5"):
+        graphs.make_global_targets(walks, labels, window=5)
+    with pytest.raises(ValueError, match="at least one step"):
+        graphs.make_local_targets(walks[:, :1], labels)
+    with pytest.raises(ValueError, match="Received: min=0, max=4"):
+        graphs.make_local_targets(walks + np.array([0, 0, 0, 1]), labels)

@@ -12,9 +12,14 @@ All three load offline from `statsmodels.api.datasets`:
 
 `prepare_series` makes the chronological train/test split and standardises
 both parts with the training part's mean and standard deviation only.
-`classical_baseline_mse` fits an ARIMA once on the training part and scores
-its forecasts from every origin of the test part, at the same origins as
-`keras_patterns.models.forecasters.make_windows(np.concatenate([train[-window:], test]), ...)`.
+`make_windows` cuts a series (synthetic or real) into supervised pairs, input
+windows and the values that follow them, and `horizon_targets` picks the
+columns a direct forecaster predicts. `classical_baseline_mse` fits an ARIMA
+once on the training part and scores its forecasts from every origin of the
+test part, at the same origins as
+`make_windows(np.concatenate([train[-window:], test]), ...)`.
+
+Plain NumPy (statsmodels only inside the loaders and the baseline), no Keras.
 
 Used in chapter 11.
 """
@@ -26,6 +31,8 @@ import time
 import warnings
 
 import numpy as np
+
+from keras_patterns.checks import check_horizons, check_positive_int
 
 SERIES_NAMES = ("sunspots", "co2", "nile")
 """Names accepted by `load_series` and `prepare_series`. Used in chapter 11."""
@@ -172,18 +179,6 @@ def _check_series(series):
     return x
 
 
-def _check_horizons(horizons):
-    # The same rule as keras_patterns.models.forecasters.check_horizons, without importing Keras.
-    values = tuple(np.asarray(horizons).tolist()) if np.ndim(horizons) == 1 else ()
-    if (not values or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in values)
-            or any(b <= a for a, b in zip(values, values[1:]))):
-        raise ValueError(
-            f"`horizons` must be a non-empty, strictly increasing sequence of positive integers. "
-            f"Received: horizons={horizons!r}"
-        )
-    return values
-
-
 def standardize(train, test):
     """Standardise both parts with the training part's mean and standard deviation.
 
@@ -274,6 +269,80 @@ def prepare_series(name, *, test_fraction=0.2, difference=False):
     return SeriesSplit(f"{name}_diff" if difference else name, train, test, mean, std)
 
 
+def make_windows(series, window, horizons):
+    """Cut a 1-D series into input windows and the values that follow each.
+
+    Window i is `series[i : i + window]`; its forecast origin is the last value
+    in it, x_t with t = i + window - 1, and its targets are the next
+    `max(horizons)` values x_{t+1}, ..., x_{t+max(horizons)}, all of them, so
+    that the same pairs train the direct model (columns `h - 1`, see
+    `horizon_targets`) and the iterated one (every step, for teacher forcing).
+
+    To forecast a test segment from the end of the training segment, prepend
+    the last `window` training values:
+    `make_windows(np.concatenate([train[-window:], test]), window, horizons)`;
+    its first origin is the last training value, as in `classical_baseline_mse`.
+
+    Args:
+        series: a 1-D array-like of floats.
+        window: the input length L.
+        horizons: increasing positive integers; only their maximum sets `Y`.
+
+    Returns:
+        A tuple `(X, Y)` of float32 arrays: `X` of shape `(N, window, 1)` and
+        `Y` of shape `(N, max(horizons))`, with `N = len(series) - window - max(horizons) + 1`.
+
+    Example:
+
+    >>> X, Y = make_windows(np.arange(10.0), window=3, horizons=(1, 2))
+    >>> X.shape, Y.shape        # (6, 3, 1), (6, 2)
+    >>> X[0, :, 0], Y[0]        # [0, 1, 2], [3, 4]
+
+    Used in chapter 11.
+    """
+    x = np.asarray(series, dtype="float32")
+    if x.ndim != 1:
+        raise ValueError(f"`series` must be 1-D. Received: series with shape {x.shape}")
+    window = check_positive_int("window", window)
+    max_h = check_horizons(horizons)[-1]
+    num = x.shape[0] - window - max_h + 1
+    if num < 1:
+        raise ValueError(
+            f"`series` of length {x.shape[0]} is too short for window={window} and max(horizons)={max_h}: "
+            f"it needs at least {window + max_h} values."
+        )
+    # sliding_window_view shares memory with `x`; copy so callers can edit windows safely.
+    frames = np.lib.stride_tricks.sliding_window_view(x, window + max_h)[:num].copy()
+    return frames[:, :window, None], frames[:, window:]
+
+
+def horizon_targets(Y, horizons):
+    """Select the columns of `Y` (from `make_windows`) that a direct model predicts.
+
+    Args:
+        Y: array of shape `(N, max_H)`, column `k` holding x_{t+k+1}.
+        horizons: increasing positive integers, at most `Y.shape[1]`.
+
+    Returns:
+        An array of shape `(N, len(horizons))`: x_{t+h} for each h.
+
+    Example:
+
+    >>> X, Y = make_windows(np.arange(40.0), 8, (1, 4, 16))
+    >>> horizon_targets(Y, (1, 4, 16)).shape       # (17, 3)
+
+    Used in chapter 11.
+    """
+    horizons = check_horizons(horizons)
+    Y = np.asarray(Y)
+    if Y.ndim != 2 or Y.shape[1] < horizons[-1]:
+        raise ValueError(
+            f"`Y` must have shape (N, max_H) with max_H >= max(horizons) = {horizons[-1]}. "
+            f"Received: Y with shape {Y.shape}, horizons={horizons}"
+        )
+    return Y[:, np.asarray(horizons) - 1]
+
+
 def classical_baseline_mse(series, horizons, *, test_fraction=0.2, order=(2, 0, 0), seasonal_order=(0, 0, 0, 0),
                            trend="c", method=None, return_details=False):
     """MSE per horizon of an ARIMA fit once on the training part, forecasting from every test origin.
@@ -315,7 +384,7 @@ def classical_baseline_mse(series, horizons, *, test_fraction=0.2, order=(2, 0, 
     from statsmodels.tsa.arima.model import ARIMA
 
     x = _check_series(series)
-    horizons = _check_horizons(horizons)
+    horizons = check_horizons(horizons)
     max_h = horizons[-1]
     n_train = num_train_steps(len(x), test_fraction)
     origins = np.arange(n_train - 1, len(x) - max_h)

@@ -70,11 +70,9 @@ def test_baseline_of_a_known_ar1_matches_its_closed_form():
 
 
 def test_baseline_origins_match_the_test_windows():
-    from keras_patterns.models.forecasters import make_windows
-
     split = S.prepare_series("nile", test_fraction=0.3)
     window, horizons = 8, (1, 2, 4)
-    _, Y = make_windows(np.concatenate([split.train[-window:], split.test]), window, horizons)
+    _, Y = S.make_windows(np.concatenate([split.train[-window:], split.test]), window, horizons)
     _, details = S.classical_baseline_mse(split.series, horizons, test_fraction=split.test_fraction,
                                           **S.DEFAULT_ARIMA["nile"], return_details=True)
     np.testing.assert_allclose(details["targets"], Y, rtol=1e-6)
@@ -105,8 +103,40 @@ def test_baselines_beat_persistence_and_are_fast(name):
         (lambda: S.standardize(np.ones(5), np.ones(2)), "constant"),
         (lambda: S.classical_baseline_mse(np.arange(50.0), (1, 20)), "shorter"),
         (lambda: S.classical_baseline_mse(np.arange(50.0), (2, 1)), "horizons"),
+        (lambda: S.make_windows(np.arange(5.0), 3, (1, 2, 4)), "too short"),
+        (lambda: S.make_windows(np.ones((5, 2)), 2, (1,)), "1-D"),
+        (lambda: S.make_windows(np.arange(9.0), 0, (1,)), "window"),
+        (lambda: S.horizon_targets(np.zeros((3, 4)), (1, 8)), "max_H"),
     ],
 )
 def test_bad_arguments_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_make_windows_values_and_shapes():
+    X, Y = S.make_windows(np.arange(10.0), window=3, horizons=(1, 2))
+    assert X.shape == (6, 3, 1) and Y.shape == (6, 2)
+    assert X.dtype == "float32" and Y.dtype == "float32"
+    np.testing.assert_array_equal(X[0, :, 0], [0, 1, 2])
+    np.testing.assert_array_equal(Y[0], [3, 4])
+    np.testing.assert_array_equal(X[-1, :, 0], [5, 6, 7])
+    np.testing.assert_array_equal(Y[-1], [8, 9])
+    # The targets are every step up to max(horizons), whatever the horizons in between.
+    X, Y = S.make_windows(np.arange(40.0), 8, (1, 4, 16))
+    assert Y.shape == (17, 16)
+    np.testing.assert_array_equal(S.horizon_targets(Y, (1, 4, 16))[0], [8, 11, 23])
+
+
+def test_test_windows_start_at_the_last_training_value():
+    train, test = np.arange(20.0), np.arange(20.0, 30.0)
+    X, Y = S.make_windows(np.concatenate([train[-4:], test]), 4, (1, 3))
+    assert X[0, -1, 0] == train[-1] and Y[0, 0] == test[0]
+    assert len(X) == len(test) - 3 + 1
+
+
+def test_make_windows_copies_its_output():
+    series = np.arange(12.0, dtype="float32")
+    X, _ = S.make_windows(series, 4, (1,))
+    X[0, 0, 0] = 99.0
+    assert series[0] == 0.0 and X[1, 0, 0] == 1.0

@@ -9,9 +9,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from keras import ops  # noqa: E402
 
-from keras_patterns.oracles import random_walks as rw  # noqa: E402
-from keras_patterns.models import walks as wm  # noqa: E402
+from keras_patterns import metrics  # noqa: E402
 from keras_patterns.data import graphs  # noqa: E402
+from keras_patterns.models import walks as wm  # noqa: E402
+from keras_patterns.oracles import random_walks as rw  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -67,33 +68,6 @@ def test_many_to_one_classifier_sees_the_first_node():
     assert diff.max() > 1e-5
 
 
-def test_targets():
-    labels = np.array([0, 0, 1, 1])
-    walks = np.array([[0, 1, 2, 3], [3, 2, 1, 0]])
-    x, y = wm.make_global_targets(walks, labels)
-    np.testing.assert_array_equal(x, walks)
-    np.testing.assert_array_equal(y, [0, 1])
-    x, y = wm.make_global_targets(walks, labels, window=2)
-    np.testing.assert_array_equal(x, [[2, 3], [1, 0]])
-    np.testing.assert_array_equal(y, [0, 1])
-    x, y = wm.make_local_targets(walks, labels)
-    np.testing.assert_array_equal(x, [[0, 1, 2], [3, 2, 1]])
-    np.testing.assert_array_equal(y, [[0, 1, 1], [1, 0, 0]])
-    assert x.dtype == y.dtype == np.int32
-    with pytest.raises(ValueError, match="Received: window=5"):
-        wm.make_global_targets(walks, labels, window=5)
-    with pytest.raises(ValueError, match="at least one step"):
-        wm.make_local_targets(walks[:, :1], labels)
-    with pytest.raises(ValueError, match="Received: min=0, max=4"):
-        wm.make_local_targets(walks + np.array([0, 0, 0, 1]), labels)
-
-
-def test_per_step_accuracy():
-    y = np.array([[0, 1, 1], [1, 1, 0]])
-    probs = np.eye(2)[np.array([[0, 1, 0], [0, 1, 0]])] * 0.8 + 0.1
-    np.testing.assert_allclose(wm.per_step_accuracy(y, probs), [0.5, 1.0, 0.5])
-
-
 # Training tests. The test sets hold 4,000 walks: a global accuracy is a mean of
 # 4,000 Bernoullis (standard error <= 0.008), so 0.03 is about 4 standard errors,
 # with room left for a model that is not quite at its limit after a short fit.
@@ -110,22 +84,22 @@ def test_many_to_one_reaches_bayes_limits(karate):
     labels, p = karate
     keras.utils.set_random_seed(1)
     length = 4
-    train = rw.sample_walks(p, length, 3000, seed=10)
-    test = rw.sample_walks(p, length, NUM_TEST, seed=11)
+    train = graphs.sample_walks(p, length, 3000, seed=10)
+    test = graphs.sample_walks(p, length, NUM_TEST, seed=11)
     # Whole walk: the GRU can carry X_0 through 4 steps, limit 1.
     model = _fit(
-        wm.build_many_to_one_walk_classifier(34, 16), *wm.make_global_targets(train, labels)
+        wm.build_many_to_one_walk_classifier(34, 16), *graphs.make_global_targets(train, labels)
     )
-    x, y = wm.make_global_targets(test, labels)
+    x, y = graphs.make_global_targets(test, labels)
     accuracy = float(np.mean(np.argmax(model.predict(x, verbose=0, batch_size=1000), -1) == y))
     assert accuracy >= 1.0 - 0.03
     # Last node only: the limit is acc(L) from the powers of P (0.745 here).
     limit = rw.window_bayes_accuracy(p, labels, length, 1)
     model = _fit(
         wm.build_many_to_one_walk_classifier(34, 16),
-        *wm.make_global_targets(train, labels, window=1),
+        *graphs.make_global_targets(train, labels, window=1),
     )
-    x, y = wm.make_global_targets(test, labels, window=1)
+    x, y = graphs.make_global_targets(test, labels, window=1)
     accuracy = float(np.mean(np.argmax(model.predict(x, verbose=0, batch_size=1000), -1) == y))
     assert accuracy == pytest.approx(limit, abs=0.03)
 
@@ -134,11 +108,11 @@ def test_many_to_many_reaches_local_bayes_limit(karate):
     labels, p = karate
     keras.utils.set_random_seed(2)
     length = 6
-    train = rw.sample_walks(p, length, 3000, seed=20)
-    test = rw.sample_walks(p, length, NUM_TEST, seed=21)
-    model = _fit(wm.build_many_to_many_walk_tagger(34, 16), *wm.make_local_targets(train, labels))
-    x, y = wm.make_local_targets(test, labels)
-    per_step = wm.per_step_accuracy(y, model.predict(x, verbose=0, batch_size=1000))
+    train = graphs.sample_walks(p, length, 3000, seed=20)
+    test = graphs.sample_walks(p, length, NUM_TEST, seed=21)
+    model = _fit(wm.build_many_to_many_walk_tagger(34, 16), *graphs.make_local_targets(train, labels))
+    x, y = graphs.make_local_targets(test, labels)
+    per_step = metrics.per_step_accuracy(y, model.predict(x, verbose=0, batch_size=1000))
     limits = rw.local_bayes_accuracies(p, labels, length)
     # Mean over 6 steps of 4,000 walks: standard error about 0.003.
     assert per_step.mean() == pytest.approx(limits.mean(), abs=0.02)

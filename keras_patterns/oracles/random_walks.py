@@ -1,4 +1,4 @@
-"""Exact quantities of the simple random walk on a graph, and walk sampling.
+"""Exact quantities of the simple random walk on a graph: the limits of the walk models.
 
 The walk starts at a node `X_0` drawn uniformly from the `n` nodes and moves
 to a uniformly chosen neighbour at each step, ignoring edge weights:
@@ -10,8 +10,8 @@ are read off the walk `X_0, ..., X_L`:
 - the local task (many-to-many, 多对多): at each step `t`, name the
   community of the next node `X_{t+1}`, knowing the walk up to `X_t`.
 
-Everything here is exact (matrix powers, eigenvalues, no Monte Carlo) except
-`sample_walks`.
+Everything here is exact (matrix powers, eigenvalues, no Monte Carlo); the
+walks themselves are sampled by `keras_patterns.data.graphs.sample_walks`.
 
 Bayes limits, with `c(u) = labels[u]`:
 
@@ -35,56 +35,14 @@ Used in chapter 14.
 import networkx as nx
 import numpy as np
 
+from keras_patterns.checks import check_int, check_int_array, check_number, check_probabilities
+
 _ATOL = 1e-9
 
 
-def _check_int(name, value, minimum=0):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, np.integer))
-        or value < minimum
-    ):
-        raise ValueError(
-            f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}"
-        )
-    return int(value)
-
-
-def _check_transition_matrix(transition):
-    p = np.asarray(transition, dtype="float64")
-    if p.ndim != 2 or p.shape[0] != p.shape[1] or p.shape[0] == 0:
-        raise ValueError(
-            "`transition` must be a square, non-empty matrix. "
-            f"Received: transition.shape={p.shape}"
-        )
-    if not np.all(np.isfinite(p)) or np.any(p < 0):
-        raise ValueError(
-            "`transition` must have finite, non-negative entries. "
-            f"Received: min entry={np.nanmin(p)!r}"
-        )
-    row_sums = p.sum(axis=1)
-    if not np.allclose(row_sums, 1.0, atol=1e-8):
-        worst = int(np.argmax(np.abs(row_sums - 1.0)))
-        raise ValueError(
-            "Every row of `transition` must sum to 1. "
-            f"Received: row {worst} sums to {row_sums[worst]!r}"
-        )
-    return p
-
-
 def _check_labels(labels, num_nodes):
-    y = np.asarray(labels)
-    if y.shape != (num_nodes,):
-        raise ValueError(
-            f"`labels` must have shape ({num_nodes},), one community per node. "
-            f"Received: labels.shape={y.shape}"
-        )
-    if not np.issubdtype(y.dtype, np.integer) or (y.size and y.min() < 0):
-        raise ValueError(
-            "`labels` must be non-negative integers (community ids). "
-            f"Received: labels.dtype={y.dtype}, min={y.min() if y.size else None}"
-        )
-    return y.astype("int64")
+    return check_int_array("labels", labels, ndim=1, shape=(num_nodes,), low=0, what="community ids",
+                           hint="one community per node")
 
 
 def _one_hot(labels):
@@ -192,7 +150,7 @@ def lazy_transition_matrix(transition):
 
     Used in chapter 14.
     """
-    p = _check_transition_matrix(transition)
+    p = check_probabilities("transition", transition, ndim=2, shape="square")
     return 0.5 * (np.eye(len(p)) + p)
 
 
@@ -243,7 +201,7 @@ def stationary_distribution(transition):
 
     Used in chapter 14.
     """
-    p = _check_transition_matrix(transition)
+    p = check_probabilities("transition", transition, ndim=2, shape="square")
     n = len(p)
     system = np.vstack([p.T - np.eye(n), np.ones((1, n))])
     rhs = np.zeros(n + 1)
@@ -278,18 +236,13 @@ def walk_distribution(transition, length, start=None):
 
     Used in chapter 14.
     """
-    p = _check_transition_matrix(transition)
-    length = _check_int("length", length)
+    p = check_probabilities("transition", transition, ndim=2, shape="square")
+    length = check_int("length", length, minimum=0)
     n = len(p)
     if start is None:
         q = np.full(n, 1.0 / n)
     else:
-        q = np.asarray(start, dtype="float64")
-        if q.shape != (n,) or np.any(q < 0) or not np.isclose(q.sum(), 1.0):
-            raise ValueError(
-                f"`start` must be a probability vector of shape ({n},). "
-                f"Received: start.shape={q.shape}, sum={q.sum()!r}"
-            )
+        q = check_probabilities("start", start, ndim=1, shape=(n,))
     return q @ np.linalg.matrix_power(p, length)
 
 
@@ -313,9 +266,9 @@ def start_community_posterior(transition, labels, length):
 
     Used in chapter 14.
     """
-    p = _check_transition_matrix(transition)
+    p = check_probabilities("transition", transition, ndim=2, shape="square")
     y = _check_labels(labels, len(p))
-    length = _check_int("length", length)
+    length = check_int("length", length, minimum=0)
     # joint[v, c] = P(X_L = v, c(X_0) = c) with X_0 uniform.
     joint = np.linalg.matrix_power(p, length).T @ _one_hot(y) / len(p)
     totals = joint.sum(axis=1, keepdims=True)
@@ -346,9 +299,9 @@ def global_bayes_accuracy(transition, labels, length):
 
     Used in chapter 14.
     """
-    p = _check_transition_matrix(transition)
+    p = check_probabilities("transition", transition, ndim=2, shape="square")
     y = _check_labels(labels, len(p))
-    length = _check_int("length", length)
+    length = check_int("length", length, minimum=0)
     if length == 0:
         # X_L = X_0 names its own community; return 1 exactly, not 34 * (1/34).
         return 1.0
@@ -405,8 +358,8 @@ def window_bayes_accuracy(transition, labels, length, window):
 
     Used in chapter 14.
     """
-    length = _check_int("length", length)
-    window = _check_int("window", window, minimum=1)
+    length = check_int("length", length, minimum=0)
+    window = check_int("window", window, minimum=1)
     if window > length + 1:
         raise ValueError(
             "`window` can be at most `length + 1` (the whole walk). "
@@ -437,7 +390,7 @@ def next_community_probabilities(transition, labels):
 
     Used in chapter 14.
     """
-    p = _check_transition_matrix(transition)
+    p = check_probabilities("transition", transition, ndim=2, shape="square")
     y = _check_labels(labels, len(p))
     return p @ _one_hot(y)
 
@@ -467,12 +420,12 @@ def local_bayes_accuracy(transition, labels, step=None):
 
     Used in chapter 14.
     """
-    p = _check_transition_matrix(transition)
+    p = check_probabilities("transition", transition, ndim=2, shape="square")
     best = next_community_probabilities(p, labels).max(axis=1)
     if step is None:
         q = stationary_distribution(p)
     else:
-        q = walk_distribution(p, _check_int("step", step))
+        q = walk_distribution(p, check_int("step", step, minimum=0))
     return float(q @ best)
 
 
@@ -498,8 +451,8 @@ def local_bayes_accuracies(transition, labels, length):
 
     Used in chapter 14.
     """
-    p = _check_transition_matrix(transition)
-    length = _check_int("length", length, minimum=1)
+    p = check_probabilities("transition", transition, ndim=2, shape="square")
+    length = check_int("length", length, minimum=1)
     best = next_community_probabilities(p, labels).max(axis=1)
     q = np.full(len(p), 1.0 / len(p))
     out = np.empty(length)
@@ -531,7 +484,7 @@ def transition_eigenvalues(transition):
 
     Used in chapter 14.
     """
-    p = _check_transition_matrix(transition)
+    p = check_probabilities("transition", transition, ndim=2, shape="square")
     pi = stationary_distribution(p)
     root = np.sqrt(pi)
     sym = root[:, None] * p / root[None, :]
@@ -638,8 +591,8 @@ def distance_to_stationarity(transition, max_steps):
 
     Used in chapter 14.
     """
-    p = _check_transition_matrix(transition)
-    max_steps = _check_int("max_steps", max_steps)
+    p = check_probabilities("transition", transition, ndim=2, shape="square")
+    max_steps = check_int("max_steps", max_steps, minimum=0)
     pi = stationary_distribution(p)
     power = np.eye(len(p))
     out = np.empty(max_steps + 1)
@@ -674,10 +627,9 @@ def mixing_time(transition, epsilon=0.25, max_steps=100_000):
 
     Used in chapter 14.
     """
-    p = _check_transition_matrix(transition)
-    if not 0.0 < epsilon < 1.0:
-        raise ValueError(f"`epsilon` must be in (0, 1). Received: epsilon={epsilon!r}")
-    max_steps = _check_int("max_steps", max_steps)
+    p = check_probabilities("transition", transition, ndim=2, shape="square")
+    epsilon = check_number("epsilon", epsilon, low=0, high=1, include_low=False, include_high=False)
+    max_steps = check_int("max_steps", max_steps, minimum=0)
     pi = stationary_distribution(p)
     power = np.eye(len(p))
     for t in range(max_steps + 1):
@@ -690,58 +642,3 @@ def mixing_time(transition, epsilon=0.25, max_steps=100_000):
         "steps; a walk on a bipartite graph is periodic and never mixes (use "
         f"lazy_transition_matrix). Received: max_steps={max_steps}"
     )
-
-
-def sample_walks(transition, length, num_walks, seed, start=None):
-    """Samples random walks from a transition matrix.
-
-    Args:
-        transition: Transition matrix `P`, shape `(n, n)`.
-        length: Number of steps `L >= 0`; each walk has `L + 1` nodes.
-        num_walks: Number of walks `N >= 1`.
-        seed: Seed of `numpy.random.default_rng`; the same seed gives the
-            same walks.
-        start: None for start nodes drawn uniformly from the `n` nodes, an
-            int for one start node, or an int array of shape `(N,)`.
-
-    Returns:
-        An int64 array of shape `(N, L + 1)`; column 0 is the start node.
-
-    Example:
-
-    >>> p = transition_matrix(nx.path_graph(3))
-    >>> walks = sample_walks(p, length=4, num_walks=2, seed=0, start=1)
-    >>> walks.shape, walks[:, 0].tolist()
-    ((2, 5), [1, 1])
-
-    Used in chapter 14.
-    """
-    p = _check_transition_matrix(transition)
-    length = _check_int("length", length)
-    num_walks = _check_int("num_walks", num_walks, minimum=1)
-    n = len(p)
-    rng = np.random.default_rng(seed)
-    if start is None:
-        current = rng.integers(n, size=num_walks)
-    else:
-        given = np.asarray(start)
-        if (
-            not np.issubdtype(given.dtype, np.integer)
-            or given.shape not in ((), (num_walks,))
-            or given.min() < 0
-            or given.max() >= n
-        ):
-            raise ValueError(
-                f"`start` must be node ids in [0, {n}), one or one per walk "
-                f"(shape () or ({num_walks},)). Received: start={start!r}"
-            )
-        current = np.broadcast_to(given, (num_walks,)).astype("int64")
-    walks = np.empty((num_walks, length + 1), dtype="int64")
-    walks[:, 0] = current
-    cumulative = np.cumsum(p, axis=1)
-    cumulative[:, -1] = 1.0  # rounding must never push a draw past the last node
-    for t in range(1, length + 1):
-        u = rng.random(num_walks)
-        current = (u[:, None] >= cumulative[current]).sum(axis=1)
-        walks[:, t] = current
-    return walks

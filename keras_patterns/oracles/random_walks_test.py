@@ -3,7 +3,8 @@
 Every exact quantity is checked against a different route to the same number:
 enumeration of all walks, eigenvectors, networkx spectra, a walk propagated
 node by node over networkx adjacency lists, and closed forms on the complete
-graph. Only `sample_walks` is checked statistically.
+graph. The walks sampled from these matrices are tested with their sampler, in
+`keras_patterns/data/graphs_test.py`.
 """
 
 import math
@@ -91,12 +92,6 @@ def test_input_validation_messages():
         rw.global_bayes_accuracy(p, np.array([0, 1]), 1)
     with pytest.raises(ValueError, match="Received: window=5, length=3"):
         rw.window_bayes_accuracy(p, np.array([0, 0, 1]), 3, 5)
-    with pytest.raises(ValueError, match="Received: num_walks=0"):
-        rw.sample_walks(p, 2, 0, seed=0)
-    with pytest.raises(ValueError, match="Received: start=3"):
-        rw.sample_walks(p, 2, 4, seed=0, start=3)
-    with pytest.raises(ValueError, match=r"shape \(\) or \(4,\)"):
-        rw.sample_walks(p, 2, 4, seed=0, start=np.array([0, 1]))
     with pytest.raises(ValueError, match="no unique stationary"):
         rw.stationary_distribution(
             rw.transition_matrix(nx.disjoint_union(nx.complete_graph(3), nx.complete_graph(3)))
@@ -291,47 +286,3 @@ def test_karate_numbers_pinned(karate):
     assert rw.spectral_gap(p) == pytest.approx(0.132272, abs=1e-6)
     assert rw.local_bayes_accuracy(p, labels) == pytest.approx(0.865385, abs=1e-6)
     assert rw.local_bayes_accuracy(p, labels) == pytest.approx(135 / 156, abs=1e-12)
-
-
-def test_sample_walks_shape_determinism_and_validity(karate):
-    graph, _, p = karate
-    walks = rw.sample_walks(p, length=6, num_walks=500, seed=3)
-    assert walks.shape == (500, 7) and walks.dtype == np.int64
-    np.testing.assert_array_equal(walks, rw.sample_walks(p, 6, 500, seed=3))
-    assert not np.array_equal(walks, rw.sample_walks(p, 6, 500, seed=4))
-    for u, v in zip(walks[:, :-1].ravel(), walks[:, 1:].ravel()):
-        assert graph.has_edge(int(u), int(v))
-    assert rw.sample_walks(p, 0, 5, seed=0).shape == (5, 1)
-    starts = np.arange(34)
-    np.testing.assert_array_equal(rw.sample_walks(p, 3, 34, seed=0, start=starts)[:, 0], starts)
-
-
-def test_sample_walks_match_matrix_powers(karate):
-    _, _, p = karate
-    n, num_walks, length = 34, 40_000, 4
-    walks = rw.sample_walks(p, length, num_walks, seed=0)
-    # Each frequency is a binomial proportion with standard error
-    # sqrt(q (1 - q) / N) <= 0.0025 at N = 40,000; 5 standard errors make a
-    # false alarm over 34 nodes unlikely (< 34 * 6e-7) and still catch an
-    # off-by-one step (which moves some frequencies by 0.01 or more).
-    for t in (0, 1, length):
-        expected = rw.walk_distribution(p, t)
-        observed = np.bincount(walks[:, t], minlength=n) / num_walks
-        se = np.sqrt(expected * (1 - expected) / num_walks)
-        assert np.all(np.abs(observed - expected) <= 5 * se + 1e-12)
-    fixed = rw.sample_walks(p, length, num_walks, seed=1, start=0)
-    expected = np.linalg.matrix_power(p, length)[0]
-    observed = np.bincount(fixed[:, -1], minlength=n) / num_walks
-    se = np.sqrt(expected * (1 - expected) / num_walks)
-    assert np.all(np.abs(observed - expected) <= 5 * se + 1e-12)
-
-
-def test_sampled_walks_estimate_global_accuracy(karate):
-    _, labels, p = karate
-    num_walks = 40_000
-    walks = rw.sample_walks(p, 2, num_walks, seed=5)
-    # Plug-in rule from the exact posterior, scored on sampled walks: a mean
-    # of Bernoullis with standard error <= 0.0025.
-    rule = rw.start_community_posterior(p, labels, 2).argmax(axis=1)
-    accuracy = np.mean(rule[walks[:, -1]] == labels[walks[:, 0]])
-    assert accuracy == pytest.approx(rw.global_bayes_accuracy(p, labels, 2), abs=5 * 0.0025)
