@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PROFILE ?= default
 
-.PHONY: demo test test-fast release release-check selftest lab clean sandbox
+.PHONY: demo test test-jax test-fast release release-check selftest lab clean sandbox
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "keras-patterns pins are tested on Python 3.11; found " + sys.version'
@@ -29,8 +29,14 @@ sandbox:
 	  { apt-get update -qq && apt-get install -y -qq bubblewrap; }; } || \
 	  { echo "kp grade needs bubblewrap: apt-get install bubblewrap (or pass --sandbox none)"; exit 1; }
 
+# Every test on TensorFlow, then the library's unit tests again on JAX (TFDS builders need TensorFlow).
 test: $(STAMP) sandbox
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-jax
+
+test-jax: $(STAMP)
+	KERAS_BACKEND=jax $(BIN)/python -m pytest keras_patterns -m "not slow" -p no:cacheprovider \
+	  --ignore-glob='keras_patterns/data/tfds*'
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
