@@ -17,7 +17,7 @@ import os
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
-from keras_patterns.grading import RedactHiddenTests
+from autograder.feedback import RedactHiddenTests
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 

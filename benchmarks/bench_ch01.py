@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-KP = [sys.executable, "-m", "keras_patterns.cli"]
+KP = [sys.executable, "-m", "autograder.cli"]
 
 
 def timed(cmd, **kw):

@@ -28,8 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from keras_patterns.chapters import list_chapters, resolve_chapter  # noqa: E402
-from keras_patterns.grading import apply_fixture, load_fixtures, read_notebook, test_cells, write_notebook  # noqa: E402
+from autograder.chapters import list_chapters, resolve_chapter  # noqa: E402
+from autograder.notebooks import read_notebook, test_cells, write_notebook  # noqa: E402
+from autograder.wrong_answers import apply_fixture, load_fixtures  # noqa: E402
 
 CHAPTER = "ch01_protein_ss"
 
@@ -59,7 +60,7 @@ def build_class(folder, students):
 
 
 def grade(folder, out, jobs, kernels):
-    cmd = [sys.executable, "-m", "keras_patterns.cli", "--root", str(ROOT), "grade", str(folder),
+    cmd = [sys.executable, "-m", "autograder.cli", "--root", str(ROOT), "grade", str(folder),
            "--out", str(out), "--jobs", str(jobs), "--kernels", kernels]
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from keras_patterns.chapters import ChapterError, find_root, list_chapters, resolve_chapter
-from keras_patterns.cli import main
+from autograder.chapters import ChapterError, find_root, list_chapters, resolve_chapter
+from autograder.cli import main
 
 from conftest import edited
 
@@ -185,6 +186,12 @@ def test_demo_runs_every_chapter_despite_a_failure(course, capsys):
     assert "| ch01_tiny | FAILED |" in summary and "broken on purpose" in summary
     assert "profile `smoke`" in summary
     assert "ch02_pair" in captured.out and "1 of 2 chapters failed: ch01_tiny" in captured.err
+    # Progress per chapter, with its time, on stdout only: the table and summary.md stay as they were.
+    assert "== [1/2] ch01_tiny: profile smoke" in captured.out and "== [2/2] ch02_pair: profile smoke" in captured.out
+    assert re.search(r"^\[1/2\] ch01_tiny: FAILED in \d+\.\d s", captured.out, re.M)
+    assert re.search(r"^\[2/2\] ch02_pair: done in \d+\.\d s \(\d+\.\d s so far, 0 to go\)", captured.out, re.M)
+    assert re.search(r"^chapter times: ch01_tiny \d+\.\d s, ch02_pair \d+\.\d s \(total \d+\.\d s\)$", captured.out, re.M)
+    assert "[1/2]" not in summary and "chapter times" not in summary
 
 
 def test_help_exits_0(capsys):

@@ -24,10 +24,12 @@ import pytest
 
 pytest.importorskip("distributed", reason="the dask engine needs dask and distributed (pinned in pyproject.toml)")
 
-from keras_patterns import distributed as kpd  # noqa: E402
-from keras_patterns import grading  # noqa: E402
-from keras_patterns.chapters import list_chapters  # noqa: E402
-from keras_patterns.cli import main  # noqa: E402
+from autograder import dask_engine as kpd  # noqa: E402
+from autograder import notebooks, wrong_answers  # noqa: E402
+from autograder.chapters import list_chapters  # noqa: E402
+from autograder.cli import main  # noqa: E402
+from autograder.grader import Grader  # noqa: E402
+from autograder.submissions import Submission  # noqa: E402
 
 from conftest import REPO, edited, write_submission  # noqa: E402
 
@@ -44,13 +46,13 @@ def _rows(path):
 def ch01_class(tmp_path_factory):
     """DIR/<student>/ch01_protein_ss/ch01_protein_ss.ipynb for four students."""
     (ch,) = [c for c in list_chapters(REPO) if c.id == CH01]
-    solution = grading.read_notebook(ch.solution_notebook)
-    fixtures = {f.name: f for f in grading.load_fixtures(ch)}
+    solution = notebooks.read_notebook(ch.solution_notebook)
+    fixtures = {f.name: f for f in wrong_answers.load_fixtures(ch)}
     subs = tmp_path_factory.mktemp("class") / "submissions"
     write_submission(subs, "alice_solution", CH01, solution)
-    write_submission(subs, "bob_release", CH01, grading.read_notebook(ch.release_notebook))
+    write_submission(subs, "bob_release", CH01, notebooks.read_notebook(ch.release_notebook))
     write_submission(subs, "carol_transposed", CH01,
-                     grading.apply_fixture(solution, fixtures["filter_transposed_transition"]))
+                     wrong_answers.apply_fixture(solution, fixtures["filter_transposed_transition"]))
     # Kills its kernel in the third solution cell: the two tests before it count, nothing after.
     write_submission(subs, "dave_exits", CH01, edited(solution, "bigru_answer", "import os\nos._exit(1)"))
     return subs
@@ -163,14 +165,14 @@ def test_a_submission_that_kills_its_dask_worker_loses_only_its_own_row(course, 
     worker, which stands for any worker crash: Dask retries the task on a new worker once, then it is an
     error row, and the students graded on the same workers keep their grades."""
     (ch,) = [c for c in list_chapters(course) if c.id == "ch01_tiny"]
-    solution = grading.read_notebook(ch.solution_notebook)
-    fixtures = {f.name: f for f in grading.load_fixtures(ch)}
+    solution = notebooks.read_notebook(ch.solution_notebook)
+    fixtures = {f.name: f for f in wrong_answers.load_fixtures(ch)}
     killer = edited(solution, "softmax", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")
     subs = [
-        grading.Submission("alice", ch, solution),
-        grading.Submission("mallory", ch, killer),
-        grading.Submission("frank", ch, grading.apply_fixture(solution, fixtures["mean_over_wrong_axis"])),
-        grading.Submission("gina", ch, grading.apply_fixture(solution, fixtures["softmax_unstable"])),
+        Submission("alice", ch, solution),
+        Submission("mallory", ch, killer),
+        Submission("frank", ch, wrong_answers.apply_fixture(solution, fixtures["mean_over_wrong_axis"])),
+        Submission("gina", ch, wrong_answers.apply_fixture(solution, fixtures["softmax_unstable"])),
     ]
     seen = []
     results = kpd.grade_with_dask(course, subs, workers=2, sandbox="none", timeout=30, progress=seen.append,
@@ -198,8 +200,8 @@ def test_a_submission_that_kills_its_dask_worker_loses_only_its_own_row(course, 
 def test_student_ids_are_those_of_one_grader(course):
     (ch,) = [c for c in list_chapters(course) if c.id == "ch01_tiny"]
     names = ["a b", "a_b", ".hidden", "a b", "émile", "a_b_2", "", "a_b"]
-    subs = [grading.Submission(n, ch, None) for n in names]
-    with grading.Grader(course, [], sandbox="none") as grader:
+    subs = [Submission(n, ch, None) for n in names]
+    with Grader(course, [], sandbox="none") as grader:
         expected = [grader.student_id(n) for n in names]
     assert kpd._student_ids(subs) == expected
     assert len(set(expected)) == len(set(names))
@@ -214,7 +216,7 @@ def _one_line(capsys):
 
 def test_unreachable_scheduler_exits_2_saying_what_to_do(course, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(kpd, "CONNECT_TIMEOUT", 2)
-    write_submission(tmp_path / "subs", "alice", "ch01_tiny", grading.read_notebook(
+    write_submission(tmp_path / "subs", "alice", "ch01_tiny", notebooks.read_notebook(
         course / "solutions" / "ch01_tiny" / "ch01_tiny.ipynb"))
     address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
     args = ["--root", str(course), "grade", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv")]
@@ -228,7 +230,7 @@ def test_unreachable_scheduler_exits_2_saying_what_to_do(course, tmp_path, capsy
 
 def test_missing_dask_exits_2_saying_what_to_install(course, tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` now raises ImportError
-    write_submission(tmp_path / "subs", "alice", "ch01_tiny", grading.read_notebook(
+    write_submission(tmp_path / "subs", "alice", "ch01_tiny", notebooks.read_notebook(
         course / "solutions" / "ch01_tiny" / "ch01_tiny.ipynb"))
     args = ["--root", str(course), "grade", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv")]
     assert main([*args, "--engine", "dask"]) == 2

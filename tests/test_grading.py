@@ -7,9 +7,10 @@ import shutil
 import nbformat
 import pytest
 
-from keras_patterns import grading
-from keras_patterns.chapters import list_chapters
-from keras_patterns.cli import main
+from autograder import environment, errors, feedback, nbgrader_app, notebooks, release, submissions, wrong_answers
+from autograder.chapters import list_chapters
+from autograder.cli import main
+from autograder.selftest import selftest
 
 from conftest import REPO, edited, grade_id, without, write_submission
 
@@ -29,14 +30,14 @@ def _ch01(course):
 
 
 def test_load_fixtures_reads_the_documented_format(course):
-    fixtures = grading.load_fixtures(_ch01(course))
+    fixtures = wrong_answers.load_fixtures(_ch01(course))
     assert [f.name for f in fixtures] == ["mean_over_wrong_axis", "softmax_unstable", "mean_pool_alternative"]
     assert fixtures[0].cells == {"mean_pool": "def mean_pool(x):\n    return np.asarray(x, dtype=float).mean(axis=1)"}
     assert fixtures[0].fails == ("test_mean_pool",)
     assert fixtures[2].fails == ()
-    nb = grading.apply_fixture(_solution(course), fixtures[1])
+    nb = wrong_answers.apply_fixture(_solution(course), fixtures[1])
     assert [c.source for c in nb.cells if grade_id(c) == "softmax"][0].startswith("def softmax(z):\n    e = np.exp(")
-    assert grading.load_fixtures(list_chapters(course)[1]) == []  # ch02 has none
+    assert wrong_answers.load_fixtures(list_chapters(course)[1]) == []  # ch02 has none
 
 
 @pytest.mark.parametrize(
@@ -51,15 +52,15 @@ def test_load_fixtures_reads_the_documented_format(course):
 )
 def test_load_fixtures_rejects_bad_entries(course, entry, message):
     (course / "autograder" / "fixtures" / "ch01_tiny.json").write_text(json.dumps([entry]))
-    with pytest.raises(grading.GradingError, match=message):
-        grading.load_fixtures(_ch01(course))
+    with pytest.raises(errors.GradingError, match=message):
+        wrong_answers.load_fixtures(_ch01(course))
 
 
 def test_load_fixtures_rejects_duplicate_names(course):
     entry = {"name": "x", "cell": "mean_pool", "source": "", "fails": []}
     (course / "autograder" / "fixtures" / "ch01_tiny.json").write_text(json.dumps([entry, entry]))
-    with pytest.raises(grading.GradingError, match="duplicate name"):
-        grading.load_fixtures(_ch01(course))
+    with pytest.raises(errors.GradingError, match="duplicate name"):
+        wrong_answers.load_fixtures(_ch01(course))
 
 
 # ------------------------------------------------------------------------------------------
@@ -70,10 +71,10 @@ def test_restore_missing_cells_puts_them_back_in_place(course):
     solution = _solution(course)
     order = [grade_id(c) or c.get("id") for c in solution.cells]
     damaged = without(solution, "setup", "test_mean_pool", "test_softmax_sums", "test_softmax_stable")
-    restored, names = grading.restore_missing_cells(damaged, solution)
+    restored, names = submissions.restore_missing_cells(damaged, solution)
     assert names == ["setup", "test_mean_pool", "test_softmax_sums", "test_softmax_stable"]
     assert [grade_id(c) or c.get("id") for c in restored.cells] == order
-    unchanged, none = grading.restore_missing_cells(solution, solution)
+    unchanged, none = submissions.restore_missing_cells(solution, solution)
     assert none == [] and unchanged == solution
 
 
@@ -86,7 +87,7 @@ def test_redact_hidden_tests_removes_regions_and_tracebacks():
     ]
     plain = nbformat.v4.new_code_cell("x = 1")
     plain.outputs = [nbformat.v4.new_output("error", ename="E", evalue="v", traceback=["kept"])]
-    pre = grading.RedactHiddenTests()
+    pre = feedback.RedactHiddenTests()
     cell, _ = pre.preprocess_cell(cell, {}, 0)
     plain, _ = pre.preprocess_cell(plain, {}, 1)
     assert cell.source == "visible = 1"
@@ -95,16 +96,16 @@ def test_redact_hidden_tests_removes_regions_and_tracebacks():
 
 
 def test_kernel_environment_is_quiet_and_smoke(tmp_path):
-    env = grading.kernel_environment("smoke", tmp_path)
+    env = environment.kernel_environment("smoke", tmp_path)
     assert env["KP_PROFILE"] == "smoke" and env["KP_RESULTS_DIR"] == str(tmp_path)
     assert env["TF_CPP_MIN_LOG_LEVEL"] == "3" and env["PYTHONWARNINGS"] == "ignore"
 
 
 def test_config_sets_timeouts_and_restores_cells(course):
-    cfg = grading.load_config(course, course / "private")
+    cfg = nbgrader_app.load_config(course, course / "private")
     assert cfg.Execute.timeout >= 120 and cfg.Execute.startup_timeout >= 60
     assert cfg.OverwriteCells.add_missing_cells is True
-    assert grading.RedactHiddenTests in cfg.GenerateFeedback.preprocessors
+    assert feedback.RedactHiddenTests in cfg.GenerateFeedback.preprocessors
     assert cfg.CourseDirectory.root == str(course / "private")
 
 
@@ -113,11 +114,11 @@ def test_find_leaks(tmp_path):
     (folder / "ch01_x").mkdir(parents=True)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
     nbformat.write(nb, str(folder / "ch01_x" / "ch01_x.ipynb"))
-    assert grading.find_leaks(folder) == []
+    assert release.find_leaks(folder) == []
     nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="2")]
     nbformat.write(nb, str(folder / "ch01_x" / "ch01_x.ipynb"))
     (folder / "notes.md").write_text("### BEGIN HIDDEN TESTS\n")
-    leaks = grading.find_leaks(folder)
+    leaks = release.find_leaks(folder)
     assert len(leaks) == 2 and "outputs" in leaks[0] and "BEGIN HIDDEN TESTS" in leaks[1]
 
 
@@ -169,7 +170,7 @@ def test_grade_batch_each_submission_graded_on_its_own(course, tmp_path, capsys)
     assert main(["--root", str(course), "release"]) == 0
     solution = _solution(course)
     blank = nbformat.read(str(course / "course" / "ch01_tiny" / "ch01_tiny.ipynb"), as_version=4)
-    fixtures = {f.name: f for f in grading.load_fixtures(_ch01(course))}
+    fixtures = {f.name: f for f in wrong_answers.load_fixtures(_ch01(course))}
     subs = tmp_path / "submissions"
     write_submission(subs, "alice_correct", "ch01_tiny", solution)
     write_submission(subs, "alice_correct", "ch02", _solution(course, "ch02_pair"))
@@ -177,8 +178,8 @@ def test_grade_batch_each_submission_graded_on_its_own(course, tmp_path, capsys)
     write_submission(subs, "carol_crash", "ch01_tiny", edited(solution, "softmax", "import os\nos._exit(1)"))
     write_submission(subs, "dave_deleted", "ch01_tiny", without(solution, "test_mean_pool", "test_softmax_sums"))
     write_submission(subs, "erin_loop", "ch01_tiny", edited(solution, "mean_pool", "while True:\n    pass"))
-    write_submission(subs, "frank_wrong", "ch01_tiny", grading.apply_fixture(solution, fixtures["mean_over_wrong_axis"]))
-    write_submission(subs, "gina_unstable", "ch01_tiny", grading.apply_fixture(solution, fixtures["softmax_unstable"]))
+    write_submission(subs, "frank_wrong", "ch01_tiny", wrong_answers.apply_fixture(solution, fixtures["mean_over_wrong_axis"]))
+    write_submission(subs, "gina_unstable", "ch01_tiny", wrong_answers.apply_fixture(solution, fixtures["softmax_unstable"]))
     write_submission(subs, "zed_lost", "ch09", solution)
     out = tmp_path / "out" / "grades.csv"
     assert main(["--root", str(course), "grade", str(subs), "--out", str(out), "--timeout", "5"]) == 0
@@ -252,7 +253,7 @@ def test_selftest_catches_a_fixture_that_does_not_lose_what_it_claims(course):
         )
     )
     shutil.rmtree(course / "course", ignore_errors=True)  # no release yet: a fresh one is used
-    checks = grading.selftest(course, [_ch01(course)], feedback_check=False)
+    checks = selftest(course, [_ch01(course)], feedback_check=False)
     verdicts = {c.case: c.ok for c in checks}
     assert verdicts == {
         "solution": True,
@@ -273,7 +274,7 @@ def test_normalised_release_ids_depend_on_content_only(course):
             cell.outputs = [nbformat.v4.new_output("stream", text="noise")]
             cell.execution_count = 7
             cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01"}
-    a, b = grading.normalise_notebook(solution), grading.normalise_notebook(shuffled)
+    a, b = notebooks.normalise_notebook(solution), notebooks.normalise_notebook(shuffled)
     assert nbformat.writes(a) == nbformat.writes(b)
     assert [c.id for c in a.cells][:2] == ["intro", "setup"]
     assert len({c.id for c in a.cells}) == len(a.cells)
@@ -281,7 +282,7 @@ def test_normalised_release_ids_depend_on_content_only(course):
 
 def test_until_last_graded_cell_keeps_what_can_change_a_grade(course):
     solution = _solution(course)
-    cut = grading.until_last_graded_cell(solution)
+    cut = notebooks.until_last_graded_cell(solution)
     assert grade_id(cut.cells[-1]) == "test_softmax_stable"
     assert len(cut.cells) == len(solution.cells) - 2  # the results heading and cell
 
@@ -303,7 +304,7 @@ def test_real_course_release_is_current(capsys):
 def test_real_chapter_selftest(chapter):
     """Solution: full marks; unchanged release: zero; each wrong-answer fixture: exactly its cells lost."""
     assert chapter.fixtures_file.is_file(), f"{chapter.id} has no wrong-answer fixtures ({chapter.fixtures_file})"
-    checks = grading.selftest(REPO, [chapter])
+    checks = selftest(REPO, [chapter])
     failed = [f"{c.case}: {'; '.join(c.problems)}" for c in checks if not c.ok]
     assert not failed, "\n".join(failed)
     assert any(c.case.startswith("fixture:") for c in checks)

@@ -14,8 +14,11 @@ import uuid
 import nbformat
 import pytest
 
-from keras_patterns import grading, sandbox
-from keras_patterns.cli import main
+from autograder import notebooks, submissions, wrong_answers
+from autograder.cli import main
+from autograder.grader import Grader
+from autograder.sandbox import bwrap, guard
+from autograder.submissions import Submission
 
 from conftest import FIXTURE_COURSE, edited, grade_id, write_submission
 
@@ -26,7 +29,7 @@ attacks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(attacks)
 
 needs_bwrap = pytest.mark.skipif(
-    sandbox.bwrap_problem() is not None, reason=f"bubblewrap unusable here: {sandbox.bwrap_problem()}"
+    bwrap.bwrap_problem() is not None, reason=f"bubblewrap unusable here: {bwrap.bwrap_problem()}"
 )
 
 
@@ -36,15 +39,15 @@ def _solution(course):
 
 def _controls(course):
     """Honest students: right, wrong in a visible test, wrong in a hidden test."""
-    from keras_patterns.chapters import list_chapters
+    from autograder.chapters import list_chapters
 
     solution = _solution(course)
     ch = [c for c in list_chapters(course) if c.id == "ch01_tiny"][0]
-    fixtures = {f.name: f for f in grading.load_fixtures(ch)}
+    fixtures = {f.name: f for f in wrong_answers.load_fixtures(ch)}
     return {
         "alice_right": solution,
-        "frank_axis": grading.apply_fixture(solution, fixtures["mean_over_wrong_axis"]),
-        "gina_unstable": grading.apply_fixture(solution, fixtures["softmax_unstable"]),
+        "frank_axis": wrong_answers.apply_fixture(solution, fixtures["mean_over_wrong_axis"]),
+        "gina_unstable": wrong_answers.apply_fixture(solution, fixtures["softmax_unstable"]),
     }
 
 
@@ -212,7 +215,7 @@ FINDS_NO_TRACES = attacks._if(
 @needs_bwrap
 @pytest.mark.skipif(os.geteuid() != 0, reason="warm kernels need a root grader (each kernel gets its own uid)")
 def test_warm_kernels_leave_nothing_for_the_next_submission(course, tmp_path):
-    from keras_patterns.chapters import list_chapters
+    from autograder.chapters import list_chapters
 
     ch = [c for c in list_chapters(course) if c.id == "ch01_tiny"][0]
     marker = uuid.uuid4().hex[:8]
@@ -220,12 +223,12 @@ def test_warm_kernels_leave_nothing_for_the_next_submission(course, tmp_path):
     a = edited(solution, "softmax", LEAVES_TRACES.format(marker=marker))
     b = edited(solution, "softmax", FINDS_NO_TRACES.format(marker=marker))
     parent = edited(solution, "softmax", attacks.ATTACKS["kills_its_parent"])
-    with grading.Grader(course, [ch], kernels="warm", timeout=10) as grader:
-        first = grader.grade_one(grading.Submission("a", ch, a), feedback=False)
+    with Grader(course, [ch], kernels="warm", timeout=10) as grader:
+        first = grader.grade_one(Submission("a", ch, a), feedback=False)
         assert grader.kernels == "warm" and grader._warm is not None and grader._warm.alive
         server = grader._warm.server_pid
-        killer = grader.grade_one(grading.Submission("k", ch, parent), feedback=False)
-        second = grader.grade_one(grading.Submission("b", ch, b), feedback=False)
+        killer = grader.grade_one(Submission("k", ch, parent), feedback=False)
+        second = grader.grade_one(Submission("b", ch, b), feedback=False)
         # One server forked all three kernels: the second attack did not kill it.
         assert grader._warm.alive and grader._warm.server_pid == server
     assert (first.score, first.status) == (5.0, "graded"), (first.error, first.notes)
@@ -247,23 +250,23 @@ def test_a_failing_warm_server_costs_no_grade(course):
     import signal
     import time
 
-    from keras_patterns.chapters import list_chapters
+    from autograder.chapters import list_chapters
 
     ch = [c for c in list_chapters(course) if c.id == "ch01_tiny"][0]
     solution = _solution(course)
-    with grading.Grader(course, [ch], kernels="warm", timeout=10) as grader:
-        assert grader.grade_one(grading.Submission("a", ch, solution), feedback=False).score == 5.0
+    with Grader(course, [ch], kernels="warm", timeout=10) as grader:
+        assert grader.grade_one(Submission("a", ch, solution), feedback=False).score == 5.0
         old = grader._warm.server_pid
         os.kill(old, signal.SIGKILL)  # the server dies between two submissions: the next one restarts it
         time.sleep(0.5)
-        after = grader.grade_one(grading.Submission("b", ch, solution), feedback=False)
+        after = grader.grade_one(Submission("b", ch, solution), feedback=False)
         assert (after.score, after.status) == (5.0, "graded") and grader._warm.alive and grader._warm.server_pid != old
 
         def cannot_fork(*args, **kwargs):
             raise RuntimeError("simulated: the server cannot fork")
 
         grader._warm.spawn = cannot_fork  # then the submission gets a fresh sandboxed kernel
-        fallback = grader.grade_one(grading.Submission("c", ch, solution), feedback=False)
+        fallback = grader.grade_one(Submission("c", ch, solution), feedback=False)
         assert (fallback.score, fallback.status) == (5.0, "graded"), (fallback.error, fallback.notes)
 
 
@@ -288,16 +291,16 @@ def test_warm_and_fresh_kernels_give_the_same_grades(course, tmp_path):
 @needs_bwrap
 def test_screen_stops_shortcuts_the_guard_cannot_see(course):
     """Without the screen, an answer that lies to NumPy or calls the library earns points; with it, it does not."""
-    from keras_patterns.chapters import list_chapters
+    from autograder.chapters import list_chapters
 
     ch = [c for c in list_chapters(course) if c.id == "ch01_tiny"][0]
     solution = _solution(course)
-    subs = [grading.Submission(name, ch, edited(solution, "softmax", attacks.ATTACKS[name]))
+    subs = [Submission(name, ch, edited(solution, "softmax", attacks.ATTACKS[name]))
             for name in ("lies_to_comparisons", "calls_the_reference")]
-    with grading.Grader(course, [ch], timeout=10, screen=False) as grader:
+    with Grader(course, [ch], timeout=10, screen=False) as grader:
         unscreened = [grader.grade_one(sub, feedback=False) for sub in subs]
     assert [r.score for r in unscreened] == [5.0, 5.0], [(r.score, r.status, r.error) for r in unscreened]
-    with grading.Grader(course, [ch], timeout=10) as grader:
+    with Grader(course, [ch], timeout=10) as grader:
         screened = [grader.grade_one(sub, feedback=True) for sub in subs]
         pages = [r.feedback.read_text() for r in screened]
     for result, page in zip(screened, pages):
@@ -310,26 +313,26 @@ def test_screen_stops_shortcuts_the_guard_cannot_see(course):
 
 
 def test_sandbox_refuses_without_bubblewrap(monkeypatch, course, tmp_path, capsys):
-    sandbox.bwrap_problem.cache_clear()
-    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    bwrap.bwrap_problem.cache_clear()
+    monkeypatch.setattr(bwrap.shutil, "which", lambda name: None)
     try:
         with pytest.raises(RuntimeError, match="apt-get install bubblewrap"):
-            sandbox.resolve_kind(None)
-        assert sandbox.resolve_kind("none") == "none"
+            bwrap.resolve_kind(None)
+        assert bwrap.resolve_kind("none") == "none"
         subs = tmp_path / "subs"
         write_submission(subs, "alice", "ch01_tiny", _solution(course))
         assert main(["--root", str(course), "grade", str(subs), "--out", str(tmp_path / "g.csv")]) == 1
         assert "apt-get install bubblewrap" in capsys.readouterr().err
     finally:
-        sandbox.bwrap_problem.cache_clear()
+        bwrap.bwrap_problem.cache_clear()
 
 
 @needs_bwrap
 def test_sandbox_command_hides_the_course(tmp_path):
-    scratch = sandbox.prepare_scratch(tmp_path / "scratch", None if os.geteuid() else sandbox.sandbox_uid())
-    uid = None if os.geteuid() else sandbox.sandbox_uid()
-    box = sandbox.Sandbox(scratch, [str(p) for p in sandbox.read_only_paths(FIXTURE_COURSE.parent.parent.parent)],
-                          sandbox.Limits(memory_mb=1024), uid)
+    scratch = bwrap.prepare_scratch(tmp_path / "scratch", None if os.geteuid() else bwrap.sandbox_uid())
+    uid = None if os.geteuid() else bwrap.sandbox_uid()
+    box = bwrap.Sandbox(scratch, [str(p) for p in bwrap.read_only_paths(FIXTURE_COURSE.parent.parent.parent)],
+                        bwrap.Limits(memory_mb=1024), uid)
     import subprocess
     import sys
 
@@ -349,9 +352,9 @@ def test_sandbox_command_hides_the_course(tmp_path):
 
 
 def test_sanitise_submission_restores_structure(course):
-    release = grading.normalise_notebook(_solution(course))
+    release = notebooks.normalise_notebook(_solution(course))
     for name, nb in _structural(course).items():
-        clean, notes = grading.sanitise_submission(nb, release)
+        clean, notes = submissions.sanitise_submission(nb, release)
         ids = [grade_id(c) for c in clean.cells if grade_id(c)]
         assert len(ids) == len(set(ids)), name
         assert "bonus" not in ids
@@ -365,38 +368,38 @@ def test_sanitise_submission_restores_structure(course):
 def test_guard_reports_are_compared_outside_the_kernel():
     base = {"ids": {"numpy.allclose": [1, 2, "a", 3]}, "hooks": {"sys.meta_path": [[10, "/usr/lib/x.py"]]}, "course": {}}
     same = copy.deepcopy(base)
-    assert sandbox.check_guard_reports([base, same, None], trusted=["/usr"]) == []
+    assert guard.check_guard_reports([base, same, None], trusted=["/usr"]) == []
     patched = copy.deepcopy(base)
     patched["ids"]["numpy.allclose"] = [9, 2, "a", 3]
-    assert "numpy.allclose" in sandbox.check_guard_reports([base, patched], trusted=["/usr"])[0]
+    assert "numpy.allclose" in guard.check_guard_reports([base, patched], trusted=["/usr"])[0]
     hooked = copy.deepcopy(base)
     hooked["hooks"]["sys.meta_path"].append([11, "/tmp/ipykernel_1/123.py"])
-    assert "sys.meta_path" in sandbox.check_guard_reports([base, hooked], trusted=["/usr"])[0]
+    assert "sys.meta_path" in guard.check_guard_reports([base, hooked], trusted=["/usr"])[0]
     installed = copy.deepcopy(base)
     installed["hooks"]["sys.meta_path"].append([12, "/usr/lib/python3/six.py"])
-    assert sandbox.check_guard_reports([base, installed], trusted=["/usr"]) == []
+    assert guard.check_guard_reports([base, installed], trusted=["/usr"]) == []
     failed = {"error": ["NameError"]}
-    assert "failed" in sandbox.check_guard_reports([base, failed], trusted=["/usr"])[0]
+    assert "failed" in guard.check_guard_reports([base, failed], trusted=["/usr"])[0]
 
 
 def test_guard_checks_course_functions_against_their_source():
     import keras_patterns.metrics as m
 
-    sigs = sandbox.module_code_signatures(m.__file__)
+    sigs = guard.module_code_signatures(m.__file__)
     assert sigs  # every function of the file has a signature
     good = {"ids": {}, "hooks": {}, "course": {"keras_patterns.metrics": [m.__file__, {}]}}
-    assert sandbox.check_guard_reports([good, good]) == []
+    assert guard.check_guard_reports([good, good]) == []
     fake = {"ids": {}, "hooks": {}, "course": {"keras_patterns.metrics": [m.__file__, {"q3": "0000"}]}}
-    assert "replaced" in sandbox.check_guard_reports([good, fake])[0]
+    assert "replaced" in guard.check_guard_reports([good, fake])[0]
     elsewhere = {"ids": {}, "hooks": {}, "course": {"keras_patterns.metrics": ["/tmp/metrics.py", {}]}}
-    assert "not the installed" in sandbox.check_guard_reports([good, elsewhere])[0]
+    assert "not the installed" in guard.check_guard_reports([good, elsewhere])[0]
 
 
 # ------------------------------------------------------------------------------------------
 # The same attacks on every real chapter
 
 from conftest import REPO  # noqa: E402
-from keras_patterns.chapters import list_chapters as _list_chapters  # noqa: E402
+from autograder.chapters import list_chapters as _list_chapters  # noqa: E402
 
 REAL = _list_chapters(REPO)
 
@@ -422,10 +425,10 @@ def test_hostile_submissions_on_every_chapter(chapter):
     """On each real chapter: a kernel that exits in the last answer keeps the points before it; numpy patched in
     the first answer zeroes the notebook; calling the library's implementation of the first step costs that
     step's points (and would earn them without the screen)."""
-    from keras_patterns.screening import tests_of_answers
+    from autograder.screen import tests_of_answers
 
-    solution = grading.read_notebook(chapter.solution_notebook)
-    points = grading.test_cells(solution)
+    solution = notebooks.read_notebook(chapter.solution_notebook)
+    points = notebooks.test_cells(solution)
     full = sum(points.values())
     answers = tests_of_answers(solution)
     first, shortcut = SHORTCUTS[chapter.id]
@@ -437,10 +440,10 @@ def test_hostile_submissions_on_every_chapter(chapter):
         "patches_numpy": edited(solution, first, source[first] + "\nnp.allclose = lambda *a, **k: True\n"),
         "shortcut": edited(solution, first, shortcut),
     }
-    with grading.Grader(REPO, [chapter], timeout=60) as grader:
-        got = {name: grader.grade_one(grading.Submission(name, chapter, nb), feedback=False) for name, nb in subs.items()}
+    with Grader(REPO, [chapter], timeout=60) as grader:
+        got = {name: grader.grade_one(Submission(name, chapter, nb), feedback=False) for name, nb in subs.items()}
         grader.screen = False
-        unscreened = grader.grade_one(grading.Submission("shortcut_unscreened", chapter, subs["shortcut"]), feedback=False)
+        unscreened = grader.grade_one(Submission("shortcut_unscreened", chapter, subs["shortcut"]), feedback=False)
     summary = {k: (r.score, r.status, r.error[:80]) for k, r in got.items()}
     assert (got["honest"].score, got["honest"].status) == (full, "graded"), summary
     exits = got["exits_in_last_answer"]

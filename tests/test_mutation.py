@@ -9,17 +9,14 @@ report's fields.
 
 import ast
 import json
-import sys
 
 import nbformat
 import pytest
 
+from autograder import mutation, mutation_report
+from autograder.mutants import KINDS, MutationError, apply_mutant, cell_mutants, generate_mutants, sample
+
 from conftest import REPO, grade_id
-
-if str(REPO) not in sys.path:  # `autograder` is a folder of the repository, not an installed package
-    sys.path.insert(0, str(REPO))
-
-from autograder import mutation  # noqa: E402
 
 KERAS_CELL = '''def build(num_tokens, num_hiddens, num_classes, x, y, mask, a, b):
     """A made-up solution cell holding every construct the generator mutates."""
@@ -52,7 +49,7 @@ def _tiny(course=None):
 
 
 def test_fixture_notebook_gets_the_expected_kinds():
-    mutants = mutation.generate_mutants(_tiny())
+    mutants = generate_mutants(_tiny())
     assert {m.cell for m in mutants} == {"mean_pool", "softmax"}
     kinds = {m.kind for m in mutants}
     assert kinds == {"arith", "axis", "flag", "reduction", "drop-keyword", "swap-operands", "unwrap", "delete"}
@@ -67,14 +64,14 @@ def test_fixture_notebook_gets_the_expected_kinds():
     assert [m.mutated for m in deleted] == ["pass"] * 3
     # ch02_pair: `return 2 * x`.
     pair = nbformat.read(str(REPO / "tests/fixtures/course/solutions/ch02_pair/ch02_pair.ipynb"), as_version=4)
-    assert sorted(m.mutated for m in mutation.generate_mutants(pair)) == sorted(
+    assert sorted(m.mutated for m in generate_mutants(pair)) == sorted(
         ["return 2 / x", "return 3 * x", "return 0 * x", "return 1 * x", "pass"]
     )
 
 
 def test_every_operator_on_a_keras_cell():
-    mutants = mutation.cell_mutants("build_answer", KERAS_CELL)
-    assert {m.kind for m in mutants} == set(mutation.KINDS)
+    mutants = cell_mutants("build_answer", KERAS_CELL)
+    assert {m.kind for m in mutants} == set(KINDS)
     changes = {(m.original, m.mutated) for m in mutants}
 
     def has(before, after):
@@ -100,7 +97,7 @@ def test_every_operator_on_a_keras_cell():
 
 def test_mutants_are_distinct_programs_that_touch_only_the_solution():
     original = ast.dump(ast.parse(KERAS_CELL))
-    mutants = mutation.cell_mutants("build_answer", KERAS_CELL)
+    mutants = cell_mutants("build_answer", KERAS_CELL)
     dumps = [ast.dump(ast.parse(m.source)) for m in mutants]
     assert original not in dumps and len(set(dumps)) == len(dumps)
     assert len({m.id for m in mutants}) == len(mutants)
@@ -109,15 +106,15 @@ def test_mutants_are_distinct_programs_that_touch_only_the_solution():
         assert m.source.split("### END SOLUTION")[1] == KERAS_CELL.split("### END SOLUTION")[1], m.id
         assert m.source.split("### BEGIN SOLUTION")[0] == KERAS_CELL.split("### BEGIN SOLUTION")[0], m.id
     # Same notebook, same mutants, same ids.
-    assert [m.id for m in mutation.cell_mutants("build_answer", KERAS_CELL)] == [m.id for m in mutants]
+    assert [m.id for m in cell_mutants("build_answer", KERAS_CELL)] == [m.id for m in mutants]
 
 
 def test_sample_and_apply():
     nb = _tiny()
-    mutants = mutation.generate_mutants(nb)
-    picked = mutation.sample(mutants, 5)
-    assert len(picked) == 5 and picked == mutation.sample(mutants, 5) and [m for m in mutants if m in picked] == picked
-    changed = mutation.apply_mutant(nb, picked[0])
+    mutants = generate_mutants(nb)
+    picked = sample(mutants, 5)
+    assert len(picked) == 5 and picked == sample(mutants, 5) and [m for m in mutants if m in picked] == picked
+    changed = apply_mutant(nb, picked[0])
     assert [c.source for c in changed.cells if grade_id(c) == picked[0].cell] == [picked[0].source]
     assert sum(a.source != b.source for a, b in zip(nb.cells, changed.cells)) == 1
 
@@ -130,7 +127,7 @@ def test_summary_score_leaves_out_equivalent_mutants():
         {"kind": "flag", "caught": False, "verdict": "weakness", "test": {"cell": "t", "assert": "assert x"}, "verified": True},
         {"kind": "flag", "caught": False},
     ]
-    s = mutation.summarise(mutants)
+    s = mutation_report.summarise(mutants)
     assert (s["mutants"], s["caught"], s["survived"], s["equivalent"], s["weakness"], s["unexamined"]) == (5, 2, 3, 1, 1, 1)
     assert s["score"] == 0.5 and s["score_with_proposed_tests"] == 0.75
     assert s["by_kind"]["flag"] == {"mutants": 2, "caught": 0, "equivalent": 0}
@@ -142,7 +139,7 @@ def test_extra_tests_go_into_a_copy(course, tmp_path):
     assert (course / "solutions/ch01_tiny/ch01_tiny.ipynb").read_text() == before
     cell = next(c for c in _tiny(copy).cells if grade_id(c) == "test_mean_pool")
     assert cell.source.endswith("### BEGIN HIDDEN TESTS\nassert True, 'extra'\n### END HIDDEN TESTS")
-    with pytest.raises(mutation.MutationError, match="not a test cell"):
+    with pytest.raises(MutationError, match="not a test cell"):
         mutation.course_with_extra_tests(course, "ch01_tiny", {"mean_pool": "pass"}, tmp_path / "d")
 
 
@@ -157,7 +154,7 @@ def test_list_needs_no_grader(course, capsys):
 
 
 def test_bad_mutant_is_caught_equivalent_survives_and_the_report_is_complete(course, tmp_path):
-    mutants = {m.description: m for m in mutation.generate_mutants(_tiny(course)) if m.cell == "mean_pool"}
+    mutants = {m.description: m for m in generate_mutants(_tiny(course)) if m.cell == "mean_pool"}
     wrong_axis = mutants["axis=0 -> axis=1"]  # the visible test catches it
     deleted = mutants["deleted `return np.asarray(x, dtype=float).mean(axis=0)`"]  # returns None
     no_dtype = mutants["keyword dtype= removed"]  # mean() of a number array is float anyway: equivalent
@@ -201,12 +198,12 @@ def test_rescore_checks_verdicts_and_markdown_lists_survivors(tmp_path):
     }
     path = tmp_path / "r.json"
     path.write_text(json.dumps(report))
-    with pytest.raises(mutation.MutationError, match="c: an equivalent mutant needs a justification"):
-        mutation.rescore(path)
+    with pytest.raises(MutationError, match="c: an equivalent mutant needs a justification"):
+        mutation_report.rescore(path)
     report["mutants"][2]["justification"] = "y is never read"
     path.write_text(json.dumps(report))
-    s = mutation.rescore(path)["summary"]
+    s = mutation_report.rescore(path)["summary"]
     assert (s["score"], s["score_with_proposed_tests"]) == (0.5, 1.0)
-    text = mutation.results_markdown([json.loads(path.read_text())])
+    text = mutation_report.results_markdown([json.loads(path.read_text())])
     assert "| ch01_tiny | 3 | 1 | 1 | 1 | 0 | **50.0%** | 100.0% |" in text
     assert "**Equivalent**: y is never read" in text and "assert f() == 1" in text

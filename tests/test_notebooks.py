@@ -36,7 +36,7 @@ def test_solution_runs_at_smoke(chapter):
     env = dict(os.environ, KP_ROOT=str(ROOT))
     env.pop("KP_RESULTS_DIR", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "keras_patterns.cli", "run", chapter, "--profile", "smoke"],
+        [sys.executable, "-m", "autograder.cli", "run", chapter, "--profile", "smoke"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

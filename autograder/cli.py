@@ -15,8 +15,6 @@ naming the valid ones and exits with status 2.
 from __future__ import annotations
 
 import argparse
-import datetime
-import importlib.util
 import json
 import os
 import shutil
@@ -24,13 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-from keras_patterns.chapters import ChapterError, find_root, list_chapters, resolve_chapters
-from keras_patterns.session import BACKENDS, PROFILES, quiet_environment, resolve_profile
+from autograder.chapters import ChapterError, find_root, list_chapters, resolve_chapters
+from autograder.demo import TABLE_HEADERS, check_backend, relative, run_chapter, table_rows, write_summary
+from autograder.tables import format_number, format_table
+from keras_patterns.session import BACKENDS, PROFILES, resolve_profile
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-
-#: Extra kernel arguments for `kp run`: no history file, no ipykernel start-up warnings.
-KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
 
 
 class UsageError(Exception):
@@ -46,173 +43,12 @@ def _say(*lines, file=None):
     print(*lines, sep="\n", file=file or sys.stdout, flush=True)
 
 
-def _rel(path, root):
-    try:
-        return str(Path(path).resolve().relative_to(Path(root).resolve()))
-    except ValueError:
-        return str(path)
-
-
-def _num(value, signed=False):
-    """A number for the tables: 4 decimals at most, no trailing zeros."""
-    if value is None:
-        return "-"
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e6:
-        text = str(int(value))
-    elif 1e-3 <= abs(value) < 1e4:
-        text = f"{value:.4f}".rstrip("0").rstrip(".")
-    else:
-        text = f"{value:.3g}"
-    return "+" + text if signed and value > 0 else text
-
-
-# ------------------------------------------------------------------------------------------
-# kp run / kp demo
-
-
-def _check_backend(backend):
-    name = backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
-    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(name)
-    if module and importlib.util.find_spec(module) is None:
-        how = {"tensorflow": "pip install -e '.[cpu]'", "jax": "pip install -e '.[jax]'", "torch": "pip install torch"}
-        raise RuntimeError(
-            f"the {name} backend is not installed in this environment ({how[name]}, or choose another with --backend)"
-        )
-
-
-def _cell_label(nb_path, cell_index):
-    """'cell 7 (train_model: def train(...)' for an error report: index, grade id, first line."""
-    import nbformat
-
-    label = f"cell {cell_index}"
-    try:
-        cell = nbformat.read(str(nb_path), as_version=4).cells[cell_index]
-    except Exception:  # noqa: BLE001 - the label is informative only
-        return label
-    gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-    first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
-    first = first if len(first) <= 60 else first[:57] + "..."
-    inside = ": ".join(part for part in (gid, first) if part)
-    return f"{label} ({inside})" if inside else label
-
-
-def run_chapter(chapter, root, profile, backend=None):
-    """Execute a chapter's solution notebook with papermill; return (ok, message, seconds).
-
-    Writes `build/executed/<chapter>.ipynb`; the notebook writes
-    `build/results/<chapter>.json` itself, and this checks that it did.
-    """
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    from keras_patterns.grading import patched_environ
-
-    root = Path(root)
-    executed = root / "build" / "executed" / f"{chapter.id}.ipynb"
-    results_dir = root / "build" / "results"
-    record = results_dir / f"{chapter.id}.json"
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    results_dir.mkdir(parents=True, exist_ok=True)
-    env = {key: value for key, value in quiet_environment({}).items() if key not in os.environ}
-    env.update({"KP_PROFILE": profile, "KP_RESULTS_DIR": str(results_dir), "JUPYTER_PREFER_ENV_PATH": "1"})
-    if backend:
-        env["KERAS_BACKEND"] = backend
-    shown = os.environ.get("KERAS_BACKEND", "tensorflow") if not backend else backend
-    _say(f"== {chapter.id}: profile {profile}, backend {shown}")
-    started_wall, started = time.time(), time.perf_counter()
-    where = _rel(executed, root)
-    try:
-        with patched_environ(env):
-            pm.execute_notebook(
-                str(chapter.solution_notebook),
-                str(executed),
-                kernel_name="python3",
-                progress_bar=True,
-                cwd=str(chapter.solution_dir),
-                start_timeout=120,
-                extra_arguments=KERNEL_ARGUMENTS,
-            )
-    except PapermillExecutionError as exc:
-        seconds = time.perf_counter() - started
-        return (
-            False,
-            f"{chapter.id}: {_cell_label(chapter.solution_notebook, exc.cell_index)} raised "
-            f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}\n"
-            f"  the executed notebook (with the traceback) is {where}",
-            seconds,
-        )
-    except Exception as exc:  # noqa: BLE001 - a dead kernel, a missing kernel: report and go on
-        seconds = time.perf_counter() - started
-        return False, f"{chapter.id}: execution failed: {type(exc).__name__}: {exc}\n  see {where}", seconds
-    seconds = time.perf_counter() - started
-    if not record.is_file() or record.stat().st_mtime < started_wall - 1:
-        return (
-            False,
-            f"{chapter.id}: the notebook ran but did not write {_rel(record, root)} "
-            "(its last cells must call ResultsRecord(...).save())",
-            seconds,
-        )
-    return True, f"{chapter.id}: wrote {where} and {_rel(record, root)} in {seconds:.1f} s", seconds
-
-
-def table_rows(records, failures=()):
-    """Rows (chapter, metric, value, limit, gap, claims, device, wall s) for the course table."""
-    rows = []
-    for rec in records:
-        head = rec.get("headline") or {}
-        metric, limit = head.get("metric"), head.get("limit")
-        value = rec["metrics"].get(metric) if metric else None
-        limit_value = {**rec["metrics"], **rec["limits"]}.get(limit) if limit else None
-        gap = value - limit_value if value is not None and limit_value is not None else None
-        claims = "; ".join(f"{c['id']}: {c['verdict']}" for c in rec.get("claims", [])) or "-"
-        rows.append(
-            [
-                rec["chapter"],
-                metric or "-",
-                _num(value),
-                f"{limit} = {_num(limit_value)}" if limit else "-",
-                _num(gap, signed=True),
-                claims,
-                rec.get("device", "-"),
-                _num(rec.get("wall_seconds")),
-            ]
-        )
-    for chapter, message in failures:
-        reason = message.splitlines()[0].removeprefix(f"{chapter}: ")
-        rows.append([chapter, "FAILED", "-", "-", "-", reason, "-", "-"])
-    return rows
-
-
-TABLE_HEADERS = ["chapter", "headline metric", "value", "limit / baseline", "gap", "claims", "device", "wall s"]
-
-
-def write_summary(path, rows, profile, backend):
-    def cell(text):
-        return str(text).replace("|", "\\|")
-
-    lines = [
-        "# keras-patterns: course results",
-        "",
-        f"Written by `kp demo` on {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}; "
-        f"profile `{profile}`, backend `{backend}`. The gap is the value minus the limit or baseline.",
-        "",
-        "| " + " | ".join(TABLE_HEADERS) + " |",
-        "|" + "|".join("---" for _ in TABLE_HEADERS) + "|",
-    ]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 def cmd_run(args, root):
     from keras_patterns.results import load_results
-    from keras_patterns.grading import format_table
 
     chapter = resolve_chapters([args.chapter], root)[0]
     profile = resolve_profile(args.profile)
-    _check_backend(args.backend)
+    check_backend(args.backend)
     ok, message, _ = run_chapter(chapter, root, profile, args.backend)
     if not ok:
         _say(message, file=sys.stderr)
@@ -224,31 +60,37 @@ def cmd_run(args, root):
 
 
 def cmd_demo(args, root):
-    from keras_patterns.grading import format_table
     from keras_patterns.results import load_results
 
     profile = resolve_profile(args.profile)
-    _check_backend(args.backend)
+    check_backend(args.backend)
     chapters = list_chapters(root)
     if not chapters:
         _say(f"kp demo: no finished chapter in {root / 'solutions'}", file=sys.stderr)
         return EXIT_FAIL
-    records, failures = [], []
-    for chapter in chapters:
-        ok, message, _ = run_chapter(chapter, root, profile, args.backend)
+    records, failures, times = [], [], []
+    started = time.perf_counter()
+    for i, chapter in enumerate(chapters, 1):
+        ok, message, seconds = run_chapter(chapter, root, profile, args.backend, position=(i, len(chapters)))
         if ok:
             _say(message)
             try:
                 records.append(load_results(root / "build" / "results" / f"{chapter.id}.json"))
             except (ValueError, json.JSONDecodeError) as exc:
+                ok = False
                 failures.append((chapter.id, f"bad results record: {exc}"))
         else:
             _say(message, file=sys.stderr)
             failures.append((chapter.id, message))
+        times.append(f"{chapter.id} {seconds:.1f} s")
+        # Progress (stdout only: the table and summary.md below do not change).
+        _say(f"[{i}/{len(chapters)}] {chapter.id}: {'done' if ok else 'FAILED'} in {seconds:.1f} s"
+             f" ({time.perf_counter() - started:.1f} s so far, {len(chapters) - i} to go)")
     rows = table_rows(records, failures)
     backend = args.backend or os.environ.get("KERAS_BACKEND", "tensorflow")
     summary = write_summary(root / "build" / "results" / "summary.md", rows, profile, backend)
-    _say("", format_table(rows, TABLE_HEADERS), f"summary: {_rel(summary, root)}")
+    _say("", format_table(rows, TABLE_HEADERS), f"summary: {relative(summary, root)}",
+         f"chapter times: {', '.join(times)} (total {time.perf_counter() - started:.1f} s)")
     if failures:
         _say(f"kp demo: {len(failures)} of {len(chapters)} chapters failed: "
              + ", ".join(ch for ch, _ in failures), file=sys.stderr)
@@ -261,7 +103,7 @@ def cmd_demo(args, root):
 
 
 def cmd_release(args, root):
-    from keras_patterns.grading import release
+    from autograder.release import release
 
     chapters = list_chapters(root)
     report = release(root, chapters, check=args.check)
@@ -290,14 +132,14 @@ def cmd_release(args, root):
 
 def _progress_line(result):
     label = f"{result.student}/{result.chapter}"
-    score = f"{_num(result.score)}/{_num(result.max_score)}"
+    score = f"{format_number(result.score)}/{format_number(result.max_score)}"
     extra = f"  {result.error}" if result.error else ""
     notes = f"  ({'; '.join(result.notes)})" if result.notes else ""
     _say(f"  {label:<40} {score:>9}  {result.status}  {result.seconds:.1f} s{extra}{notes}")
 
 
 def _limits(args):
-    from keras_patterns.sandbox import Limits
+    from autograder.sandbox.bwrap import Limits
 
     limits = Limits()
     if getattr(args, "memory_mb", None):
@@ -327,7 +169,10 @@ def _grading_options(p):
 
 
 def cmd_grade(args, root):
-    from keras_patterns.grading import Grader, collect_submissions, write_failure_feedback, write_grades_csv
+    from autograder.feedback import write_failure_feedback
+    from autograder.grader import Grader
+    from autograder.grades import write_grades_csv
+    from autograder.submissions import collect_submissions
 
     folder = Path(args.dir)
     if not folder.is_dir():
@@ -348,7 +193,7 @@ def cmd_grade(args, root):
          f" ({', '.join(ch.id for ch in needed) or 'no known chapter'})")
     started = time.perf_counter()
     if engine == "dask":
-        from keras_patterns.distributed import DaskGrader, EngineError
+        from autograder.dask_engine import DaskGrader, EngineError
 
         try:
             grader = DaskGrader(
@@ -388,7 +233,7 @@ def cmd_grade(args, root):
 
 
 def cmd_selftest(args, root):
-    from keras_patterns.grading import format_table, selftest
+    from autograder.selftest import selftest
 
     chapters = resolve_chapters(args.chapters, root)
     if not chapters:
@@ -402,9 +247,9 @@ def cmd_selftest(args, root):
     )
     rows = []
     for check in checks:
-        got = f"{_num(check.result.score)}/{_num(check.result.max_score)}" if check.result else "-"
+        got = f"{format_number(check.result.score)}/{format_number(check.result.max_score)}" if check.result else "-"
         rows.append(
-            [check.chapter, check.case, got, _num(check.expected_score) if check.expected else "-",
+            [check.chapter, check.case, got, format_number(check.expected_score) if check.expected else "-",
              "ok" if check.ok else "MISMATCH", "; ".join(check.problems)]
         )
     _say("", format_table(rows, ["chapter", "case", "score", "expected", "verdict", "problems"]))

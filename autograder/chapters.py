@@ -80,7 +80,8 @@ def find_root(explicit=None):
 
     In order: `explicit` (the `--root` option), `$KP_ROOT`, the first folder
     upward from the working directory holding `pyproject.toml` and `solutions/`,
-    and finally the folder above the installed `keras_patterns` package.
+    and finally the folder above the installed `autograder` package (the
+    repository, for an editable install).
 
     Raises:
         ChapterError: when an explicit root has no `solutions/` folder.

@@ -36,7 +36,7 @@ regrade by hand a false alarm. A determined student can still hide a call
 (building names from pieces, copying the library's code): this screen stops
 the shortcuts that need no effort, and says so in `autograder/README.md`.
 
-Used by `keras_patterns.grading.Grader`.
+Used by `autograder.grader.Grader`.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ import ast
 import json
 from pathlib import Path
 
-from keras_patterns.grading import grade_id, is_solution_cell, is_test_cell
+from autograder.notebooks import grade_id, is_solution_cell, is_test_cell
 
 #: Names that reach the notebook's namespace or the caller's frames.
 INTROSPECTION = {

@@ -48,7 +48,11 @@ import threading
 import uuid
 from pathlib import Path
 
-from keras_patterns.grading import Grader, _safe_id, empty_result, read_notebook, test_cells
+from autograder.grader import Grader
+from autograder.grades import empty_result
+from autograder.notebooks import read_notebook, test_cells
+from autograder.sandbox.bwrap import resolve_kind
+from autograder.submissions import safe_id
 
 try:
     from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
@@ -139,7 +143,7 @@ def _student_ids(submissions):
     out = []
     for sub in submissions:
         if sub.student not in ids:
-            ids[sub.student] = _safe_id(sub.student, taken)
+            ids[sub.student] = safe_id(sub.student, taken)
         out.append(ids[sub.student])
     return out
 
@@ -183,9 +187,7 @@ class DaskGrader:
             self._tests[ch.id] = test_cells(read_notebook(ch.solution_notebook))
         try:
             if scheduler is None:
-                from keras_patterns import sandbox as sb
-
-                options["sandbox"] = sb.resolve_kind(options.get("sandbox"))  # refuse here, before any worker starts
+                options["sandbox"] = resolve_kind(options.get("sandbox"))  # refuse here, before any worker starts
                 n = max(1, int(workers))
                 with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
                                       "distributed.scheduler.worker-saturation": 1.0}):
@@ -303,7 +305,7 @@ def grade_with_dask(root, submissions, chapters=None, scheduler=None, workers=2,
                     workdir=None, **grader_options):
     """Grade `Submission`s on Dask and return their `GradeResult`s (in the same order).
 
-    The Dask counterpart of `keras_patterns.grading.grade_submissions`:
+    The Dask counterpart of `autograder.grader.grade_submissions`:
     `chapters` defaults to those the submissions name; with `scheduler=None`
     a LocalCluster of `workers` processes is started and closed. The results'
     feedback pages stay (under `workdir/feedback/`) only when `workdir` is

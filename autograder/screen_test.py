@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from keras_patterns import screening
-from keras_patterns.chapters import find_root, list_chapters
-from keras_patterns.grading import load_fixtures, read_notebook
+from autograder import screen as screening
+from autograder.chapters import find_root, list_chapters
+from autograder.notebooks import read_notebook
+from autograder.wrong_answers import load_fixtures
 
 ROOT = find_root()
 
