@@ -227,7 +227,7 @@ def _shape_requirement(name, ndim, shape):
     return f"{text} of shape {shape}" if shape else text
 
 
-def check_int_array(name, value, *, ndim=None, shape=None, low=None, high=None, min_size=0, what="integers",
+def check_int_array(name, value, *, ndim=None, shape=None, low=None, high=None, min_size=0, what=None,
                     integral_floats=False, hint=""):
     """An integer array (ids, labels, lags) of a given rank and range.
 
@@ -240,7 +240,7 @@ def check_int_array(name, value, *, ndim=None, shape=None, low=None, high=None, 
         low: smallest valid entry, or None.
         high: entries must be `< high`, or None (ids in `[low, high)`).
         min_size: fewest entries.
-        what: what the entries are, for the message ("node ids", "symbol ids").
+        what: what the entries are, for the messages ("node ids", "symbol ids"), or None.
         integral_floats: accept a float array whose entries are whole numbers (converted).
         hint: what the argument is, added in parentheses to the shape message.
 
@@ -266,7 +266,7 @@ def check_int_array(name, value, *, ndim=None, shape=None, low=None, high=None, 
         )
         if not whole:
             raise ValueError(
-                f"`{name}` must be an integer array of {what}{_hint(hint)}. "
+                f"`{name}` must be an integer array{' of ' + what if what else ''}{_hint(hint)}. "
                 f"Received: {name}.shape={array.shape}, {name}.dtype={array.dtype}"
             )
     if array.size < min_size:
@@ -279,7 +279,7 @@ def check_int_array(name, value, *, ndim=None, shape=None, low=None, high=None, 
         else:
             expected = f"< {high}"
         raise ValueError(
-            f"`{name}` must hold {what} {expected}. Received: min={array.min()}, max={array.max()}"
+            f"`{name}` must hold {what or 'values'} {expected}. Received: min={array.min()}, max={array.max()}"
         )
     return array.astype("int64")
 

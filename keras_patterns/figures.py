@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from keras_patterns.checks import check_float_array, check_int_array, check_number, check_shapes
+
 
 def _plt():
     import matplotlib
@@ -46,11 +48,10 @@ def plot_label_tracks(labels, tracks, class_names, title=None, colors=None, styl
     Used in chapter 01.
     """
     plt = _plt()
-    labels = np.asarray(labels)
     num_classes = len(class_names)
+    labels = check_int_array("labels", labels, ndim=1, shape="(T,)", low=0, high=num_classes, what="class ids")
     for name, probs in tracks.items():
-        if np.shape(probs) != (len(labels), num_classes):
-            raise ValueError(f"track {name!r} has shape {np.shape(probs)}; expected {(len(labels), num_classes)}")
+        check_shapes(**{"labels": (labels, ("T",)), f"tracks[{name!r}]": (np.shape(probs), ("T", num_classes))})
     colors = colors or ["tab:red", "tab:blue", "tab:gray", "tab:green", "tab:purple"][:num_classes]
     fig, axes = plt.subplots(num_classes + 1, 1, figsize=(12, 1.2 + 1.6 * num_classes), sharex=True,
                              gridspec_kw={"height_ratios": [0.35] + [1] * num_classes})
@@ -97,8 +98,10 @@ def plot_scores_against_limits(scores, limits, ylabel, title=None, limit_for=Non
     names = list(scores)
     fig, ax = plt.subplots(figsize=(3.2 + 1.4 * len(names), 3.8))
     palette = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:red"]
+    for lname, value in limits.items():
+        check_number(f"limits[{lname!r}]", value)
     for i, n in enumerate(names):
-        values = np.asarray(scores[n], dtype=float)
+        values = check_float_array(f"scores[{n!r}]", scores[n], ndim=1, min_size=1)
         jitter = np.linspace(-0.08, 0.08, len(values)) if len(values) > 1 else np.zeros(1)
         ax.plot(i + jitter, values, "o", color=palette[i % 5], ms=5, alpha=0.8)
         ax.hlines(values.mean(), i - 0.18, i + 0.18, color=palette[i % 5], lw=3)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_patterns.checks import check_choice, check_int, check_number
+
 VERDICTS = ("holds", "does not hold here", "inconclusive")
 
 
@@ -33,13 +35,7 @@ def results_dir():
 
 
 def _number(name, value):
-    if isinstance(value, (np.generic,)):
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a real number. Received: {value!r} ({type(value).__name__})")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite. Received: {value!r}")
-    return float(value)
+    return check_number(str(name), value)
 
 
 def verdict(holds, inconclusive=False):
@@ -70,7 +66,7 @@ class ResultsRecord:
     def __init__(self, chapter, session, seeds):
         self.chapter = str(chapter)
         self.session = session
-        self.seeds = [int(s) for s in seeds]
+        self.seeds = [check_int(f"seeds[{i}]", s) for i, s in enumerate(seeds)]
         self.metrics = {}
         self.limits = {}
         self.claims = []
@@ -93,8 +89,7 @@ class ResultsRecord:
 
     def claim(self, claim_id, statement, measured, verdict):
         """Record the seed's claim, what was measured, and the verdict."""
-        if verdict not in VERDICTS:
-            raise ValueError(f"verdict must be one of {VERDICTS}. Received: {verdict!r}")
+        check_choice("verdict", verdict, VERDICTS)
         self.claims.append(
             {"id": str(claim_id), "statement": str(statement), "measured": _jsonable(measured), "verdict": verdict}
         )

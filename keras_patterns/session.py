@@ -21,6 +21,8 @@ import warnings
 
 import numpy as np
 
+from keras_patterns.checks import check_int
+
 PROFILES = ("smoke", "default", "full")
 BACKENDS = ("tensorflow", "jax", "torch")
 
@@ -96,9 +98,7 @@ def set_seed(seed):
 
     Used in every chapter.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer. Received: seed={seed!r}")
-    seed = int(seed)
+    seed = check_int("seed", seed)
     import keras
     from keras.src.backend.common import global_state
     from keras.src.random import seed_generator

@@ -1,8 +1,8 @@
 """Protein secondary structure per residue: a synthetic HMM with exact limits, and real DSSP labels.
 
 Chapter 01 tags every residue of a protein chain as helix (H), strand (E) or coil (C). It uses two
-data sets, both plain numpy (no TensorFlow Datasets builder: the GPU lecture machine runs Keras on
-JAX without TensorFlow, and TFDS needs TensorFlow).
+data sets, both plain numpy (the GPU lecture machine runs Keras on JAX without TensorFlow; for
+TensorFlow users `keras_patterns.data.tfds` makes the TFDS dataset `kp_proteins` from them).
 
 1. **Synthetic proteins** from `ProteinHMM`, a semi-Markov-like hidden Markov model: segments of
    helix, strand and coil with minimum lengths and geometric tails, and amino acids emitted from
@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 
+from keras_patterns.checks import check_int, check_int_array, check_number, check_positive_int, check_probabilities
 from keras_patterns.oracles import hmm as hmm_oracle
 
 __all__ = [
@@ -225,26 +226,15 @@ class ProteinHMM:
                 "`mean_lengths` must hold three numbers, each >= the matching minimum length. "
                 f"Received: mean_lengths={self.mean_lengths}, min_lengths={self.min_lengths}"
             )
-        matrix = np.array(self.segment_transition)
-        if matrix.shape != (3, 3) or np.any(matrix < 0) or not np.allclose(matrix.sum(axis=1), 1.0):
-            raise ValueError(
-                "`segment_transition` must be a 3x3 matrix of probabilities whose rows sum to 1. "
-                f"Received: {self.segment_transition}"
-            )
+        matrix = check_probabilities("segment_transition", self.segment_transition, ndim=2, shape=(3, 3))
         if np.any(np.diag(matrix) != 0):
             raise ValueError(
                 "`segment_transition` must have a zero diagonal: a segment is followed by a "
                 "segment of another class (a longer segment is the job of `mean_lengths`). "
                 f"Received: diagonal={np.diag(matrix).tolist()}"
             )
-        start = np.array(self.initial_segment)
-        if start.shape != (3,) or np.any(start < 0) or not np.isclose(start.sum(), 1.0):
-            raise ValueError(
-                "`initial_segment` must be three probabilities that sum to 1. "
-                f"Received: {self.initial_segment}"
-            )
-        if not np.isfinite(self.sharpness) or self.sharpness < 0:
-            raise ValueError(f"`sharpness` must be >= 0. Received: sharpness={self.sharpness}")
+        check_probabilities("initial_segment", self.initial_segment, ndim=1, shape=(3,))
+        check_number("sharpness", self.sharpness, low=0)
 
     # Derived arrays: computed once per instance, read-only so that the dataclass stays frozen.
 
@@ -329,7 +319,10 @@ class ProteinHMM:
             `(tokens, labels)`: two lists of int32 arrays, token ids in 1..20 and label ids in
             0..2 (`SS_LABELS` order), one pair per chain.
         """
-        if not (1 <= min_length <= max_length):
+        num_sequences = check_int("num_sequences", num_sequences, minimum=0)
+        min_length = check_positive_int("min_length", min_length)
+        max_length = check_positive_int("max_length", max_length)
+        if min_length > max_length:
             raise ValueError(
                 "Need 1 <= min_length <= max_length. "
                 f"Received: min_length={min_length}, max_length={max_length}"
@@ -340,7 +333,7 @@ class ProteinHMM:
         stop = 1.0 - self.self_loop
         emission = self.label_emission
         tokens, labels = [], []
-        for _ in range(int(num_sequences)):
+        for _ in range(num_sequences):
             length = int(rng.integers(min_length, max_length + 1))
             label = np.empty(length, dtype=np.int32)
             position = 0
@@ -429,7 +422,8 @@ def decode_tokens(tokens):
     >>> decode_tokens([1, 2, 20, 0])
     'ACY'
     """
-    return "".join(AMINO_ACIDS[t - 1] for t in np.asarray(tokens).tolist() if t != PAD_ID)
+    tokens = check_int_array("tokens", tokens, ndim=1, shape="(T,)", low=0, high=NUM_TOKENS, what="token ids")
+    return "".join(AMINO_ACIDS[t - 1] for t in tokens.tolist() if t != PAD_ID)
 
 
 def decode_labels(labels):
@@ -442,7 +436,8 @@ def decode_labels(labels):
     >>> decode_labels([0, 0, 2, 1])
     'HHCE'
     """
-    return "".join(SS_LABELS[int(c)] for c in np.asarray(labels).tolist())
+    labels = check_int_array("labels", labels, ndim=1, shape="(T,)", low=0, high=len(SS_LABELS), what="label ids")
+    return "".join(SS_LABELS[c] for c in labels.tolist())
 
 
 def segment_lengths(labels, drop_last=True):
@@ -463,8 +458,9 @@ def segment_lengths(labels, drop_last=True):
     array([3])
     """
     runs = {c: [] for c in range(len(SS_LABELS))}
-    for label in labels:
-        label = np.asarray(label)
+    for index, label in enumerate(labels):
+        label = check_int_array(f"labels[{index}]", label, ndim=1, shape="(T,)", low=0, high=len(SS_LABELS),
+                                what="label ids")
         if label.size == 0:
             continue
         boundaries = np.flatnonzero(np.diff(label)) + 1
@@ -502,6 +498,9 @@ def pad(sequences, labels=None, max_length=None, pad_id=PAD_ID, label_pad=0):
     >>> x.tolist(), mask.sum(axis=1).tolist()
     ([[3, 4, 5], [6, 0, 0]], [3, 1])
     """
+    max_length = check_positive_int("max_length", max_length, allow_none=True)
+    pad_id = check_int("pad_id", pad_id)
+    label_pad = check_int("label_pad", label_pad)
     lengths = [len(s) for s in sequences]
     if not lengths:
         raise ValueError("`sequences` is empty: nothing to pad.")
@@ -571,6 +570,7 @@ def make_splits(sizes="default", seed=0, model=None, min_length=50, max_length=2
             "`sizes` must have exactly the keys 'train', 'val', 'test'. "
             f"Received: keys={sorted(sizes)}"
         )
+    sizes = {name: check_int(f"sizes[{name!r}]", size, minimum=0) for name, size in sizes.items()}
     model = ProteinHMM() if model is None else model
     streams = np.random.SeedSequence(seed).spawn(3)
     return {
@@ -750,11 +750,7 @@ def dssp_splits(seed=0, fractions=(0.7, 0.1, 0.2)):
     >>> [len(splits[k]) for k in ("train", "val", "test")]
     [35, 5, 10]
     """
-    if len(fractions) != 3 or min(fractions) < 0 or not np.isclose(sum(fractions), 1.0):
-        raise ValueError(
-            "`fractions` must be three non-negative shares that sum to 1. "
-            f"Received: fractions={fractions}"
-        )
+    fractions = check_probabilities("fractions", fractions, ndim=1, shape=(3,))
     chains = load_dssp_chains()
     order = np.random.default_rng(seed).permutation(len(chains))
     num_train = int(round(fractions[0] * len(chains)))

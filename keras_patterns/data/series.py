@@ -32,7 +32,13 @@ import warnings
 
 import numpy as np
 
-from keras_patterns.checks import check_horizons, check_positive_int
+from keras_patterns.checks import (
+    check_choice,
+    check_float_array,
+    check_horizons,
+    check_number,
+    check_positive_int,
+)
 
 SERIES_NAMES = ("sunspots", "co2", "nile")
 """Names accepted by `load_series` and `prepare_series`. Used in chapter 11."""
@@ -123,8 +129,7 @@ def load_series(name):
 
     Used in chapter 11.
     """
-    if name not in _LOADERS:
-        raise ValueError(f"`name` must be one of {SERIES_NAMES}. Received: name={name!r}")
+    check_choice("name", name, SERIES_NAMES)
     return _LOADERS[name]()
 
 
@@ -138,8 +143,8 @@ def num_train_steps(num_steps, test_fraction=0.2):
 
     Used in chapter 11.
     """
-    if isinstance(test_fraction, bool) or not np.isscalar(test_fraction) or not 0 < test_fraction < 1:
-        raise ValueError(f"`test_fraction` must be a number in (0, 1). Received: test_fraction={test_fraction!r}")
+    num_steps = check_positive_int("num_steps", num_steps)
+    test_fraction = check_number("test_fraction", test_fraction, low=0, high=1, include_low=False, include_high=False)
     num_test = int(round(test_fraction * num_steps))
     if num_test < 1 or num_test >= num_steps - 1:
         raise ValueError(
@@ -171,12 +176,7 @@ def chronological_split(series, test_fraction=0.2):
 
 
 def _check_series(series):
-    x = np.asarray(series, dtype="float64")
-    if x.ndim != 1 or len(x) < 3:
-        raise ValueError(f"`series` must be 1-D with at least 3 values. Received: shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("`series` contains NaN or infinite values; interpolate them first.")
-    return x
+    return check_float_array("series", series, ndim=1, min_size=3, hint="interpolate missing values first")
 
 
 def standardize(train, test):
@@ -200,12 +200,8 @@ def standardize(train, test):
 
     Used in chapter 11.
     """
-    train = np.asarray(train, dtype="float64")
-    test = np.asarray(test, dtype="float64")
-    if train.ndim != 1 or test.ndim != 1 or len(train) < 2:
-        raise ValueError(
-            f"`train` (at least 2 values) and `test` must be 1-D. Received shapes: {train.shape} and {test.shape}"
-        )
+    train = check_float_array("train", train, ndim=1, min_size=2)
+    test = check_float_array("test", test, ndim=1)
     mean, std = float(np.mean(train)), float(np.std(train))
     if not std > 0:
         raise ValueError("The training part is constant (std 0); it cannot be standardised.")
@@ -300,9 +296,7 @@ def make_windows(series, window, horizons):
 
     Used in chapter 11.
     """
-    x = np.asarray(series, dtype="float32")
-    if x.ndim != 1:
-        raise ValueError(f"`series` must be 1-D. Received: series with shape {x.shape}")
+    x = check_float_array("series", series, ndim=1).astype("float32")
     window = check_positive_int("window", window)
     max_h = check_horizons(horizons)[-1]
     num = x.shape[0] - window - max_h + 1

@@ -25,7 +25,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_patterns.checks import check_horizons, check_positive_int
+from keras_patterns.checks import check_horizons, check_positive_int, check_shapes
 
 
 def build_direct_forecaster(window, horizons, num_hiddens=32, *, name="direct_forecaster"):
@@ -85,11 +85,7 @@ def teacher_forcing_inputs(window, targets):
     """
     window = ops.convert_to_tensor(window)
     targets = ops.convert_to_tensor(targets, dtype=window.dtype)
-    if len(window.shape) != 3 or window.shape[-1] != 1 or len(targets.shape) != 2:
-        raise ValueError(
-            "`window` must have shape (batch, L, 1) and `targets` shape (batch, H). "
-            f"Received: window with shape {tuple(window.shape)}, targets with shape {tuple(targets.shape)}"
-        )
+    check_shapes(window=(window, ("batch", "L", 1)), targets=(targets, ("batch", "H")))
     previous = ops.concatenate([window[:, -1, :], targets[:, :-1]], axis=1)
     return ops.expand_dims(previous, -1)
 
@@ -168,8 +164,7 @@ class IteratedForecaster(keras.Model):
         """
         horizon = check_positive_int("horizon", horizon)
         window = ops.convert_to_tensor(window, dtype=self.compute_dtype)
-        if len(window.shape) != 3 or window.shape[-1] != 1:
-            raise ValueError(f"`window` must have shape (batch, L, 1). Received: shape {tuple(window.shape)}")
+        check_shapes(window=(window, ("batch", "L", 1)))
         if not self.built:
             self.build((tuple(window.shape), (window.shape[0], horizon, 1)))
         states = [self.encoder(window)]

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import keras
 
+from keras_patterns.checks import check_choice, check_positive_int
+
 RNN_CELLS = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 
 
-def _check(num_tokens, num_hiddens, num_classes, cell, embedding_dim):
-    for name, value in (("num_tokens", num_tokens), ("num_hiddens", num_hiddens),
-                        ("num_classes", num_classes), ("embedding_dim", embedding_dim)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer. Received: {name}={value!r}")
-    if cell not in RNN_CELLS:
-        raise ValueError(f"cell must be one of {sorted(RNN_CELLS)}. Received: cell={cell!r}")
+def _check(num_tokens, num_hiddens, num_classes, cell, embedding_dim, num_layers):
+    for name, value in (("num_tokens", num_tokens), ("num_hiddens", num_hiddens), ("num_classes", num_classes),
+                        ("embedding_dim", embedding_dim), ("num_layers", num_layers)):
+        check_positive_int(name, value)
+    check_choice("cell", cell, sorted(RNN_CELLS))
 
 
 def _embed(num_tokens, embedding_dim, name):
@@ -63,9 +63,8 @@ def build_bidirectional_tagger(num_tokens, num_hiddens=64, num_classes=3, *, cel
 
     Used in chapter 01.
     """
-    _check(num_tokens, num_hiddens, num_classes, cell, embedding_dim)
-    if merge_mode not in MERGE_MODES:
-        raise ValueError(f"merge_mode must be one of {MERGE_MODES}. Received: merge_mode={merge_mode!r}")
+    _check(num_tokens, num_hiddens, num_classes, cell, embedding_dim, num_layers)
+    check_choice("merge_mode", merge_mode, MERGE_MODES)
     tokens, x = _embed(num_tokens, embedding_dim, name)
     for i in range(num_layers):
         x = keras.layers.Bidirectional(
@@ -98,7 +97,7 @@ def build_causal_tagger(num_tokens, num_hiddens=64, num_classes=3, *, cell="gru"
 
     Used in chapter 01.
     """
-    _check(num_tokens, num_hiddens, num_classes, cell, embedding_dim)
+    _check(num_tokens, num_hiddens, num_classes, cell, embedding_dim, num_layers)
     tokens, x = _embed(num_tokens, embedding_dim, name)
     for i in range(num_layers):
         x = RNN_CELLS[cell](num_hiddens, return_sequences=True, name=f"{name}_rnn{i}")(x)

@@ -57,8 +57,13 @@ def test_config_round_trip(tokens):
     np.testing.assert_allclose(_probs(clone, tokens), _probs(model, tokens), atol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs", [dict(num_tokens=0), dict(num_hiddens=2.5), dict(cell="rnn")])
+@pytest.mark.parametrize("kwargs", [dict(num_tokens=0), dict(num_hiddens=2.5), dict(cell="rnn"), dict(num_layers=0)])
 def test_bad_arguments_are_named(kwargs):
     args = dict(num_tokens=20, num_hiddens=8) | kwargs
     with pytest.raises(ValueError, match=list(kwargs)[0]):
         build_causal_tagger(**args)
+
+
+def test_unknown_merge_mode_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"Valid names: \['concat', 'sum', 'mul', 'ave'\]\. Received: merge_mode='max'"):
+        build_bidirectional_tagger(20, merge_mode="max")

@@ -26,6 +26,16 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal
 
+from keras_patterns.checks import (
+    check_choice,
+    check_float_array,
+    check_int_array,
+    check_number,
+    check_positive_int,
+    check_positive_ints,
+    check_positive_number,
+)
+
 PHI = 0.9
 """The chapter's AR(1) coefficient. Used in chapter 11."""
 
@@ -37,20 +47,8 @@ STRATEGIES = ("iterated", "direct")
 
 
 def _check_process(phi, sigma):
-    if isinstance(phi, bool) or not np.isscalar(phi) or not np.isfinite(phi) or not -1 < phi < 1:
-        raise ValueError(f"`phi` must be a real number in (-1, 1) (a stationary AR(1)). Received: phi={phi!r}")
-    if isinstance(sigma, bool) or not np.isscalar(sigma) or not np.isfinite(sigma) or sigma <= 0:
-        raise ValueError(f"`sigma` must be a positive real number. Received: sigma={sigma!r}")
-    return float(phi), float(sigma)
-
-
-def _check_horizons(horizons):
-    h = np.asarray(horizons)
-    if h.size == 0 or not np.issubdtype(h.dtype, np.integer) or np.any(h < 1):
-        raise ValueError(
-            f"`horizons` must be a positive integer or an array of positive integers. Received: horizons={horizons!r}"
-        )
-    return h.astype("int64")
+    phi = check_number("phi", phi, low=-1, high=1, include_low=False, include_high=False, hint="a stationary AR(1)")
+    return phi, check_positive_number("sigma", sigma)
 
 
 def stationary_variance(phi=PHI, sigma=SIGMA):
@@ -93,9 +91,7 @@ def autocovariance(lags, phi=PHI, sigma=SIGMA):
     Used in chapter 11.
     """
     phi, sigma = _check_process(phi, sigma)
-    k = np.asarray(lags)
-    if not np.issubdtype(k.dtype, np.integer):
-        raise ValueError(f"`lags` must be integers. Received: lags={lags!r}")
+    k = check_int_array("lags", lags)
     return stationary_variance(phi, sigma) * phi ** np.abs(k).astype("float64")
 
 
@@ -123,15 +119,11 @@ def simulate_ar1(num_steps, phi=PHI, sigma=SIGMA, *, num_series=None, seed=0):
     Used in chapter 11.
     """
     phi, sigma = _check_process(phi, sigma)
-    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
-        raise ValueError(f"`num_steps` must be a positive integer. Received: num_steps={num_steps!r}")
-    if num_series is not None and (
-        isinstance(num_series, bool) or not isinstance(num_series, (int, np.integer)) or num_series < 1
-    ):
-        raise ValueError(f"`num_series` must be None or a positive integer. Received: num_series={num_series!r}")
+    num_steps = check_positive_int("num_steps", num_steps)
+    num_series = check_positive_int("num_series", num_series, allow_none=True)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    rows = 1 if num_series is None else int(num_series)
-    e = rng.normal(0.0, sigma, size=(rows, int(num_steps)))
+    rows = 1 if num_series is None else num_series
+    e = rng.normal(0.0, sigma, size=(rows, num_steps))
     x = np.empty_like(e)
     x[:, 0] = e[:, 0] / np.sqrt(1.0 - phi**2)
     if x.shape[1] > 1:
@@ -159,10 +151,8 @@ def optimal_forecast(x_t, horizon, phi=PHI):
     Used in chapter 11.
     """
     phi, _ = _check_process(phi, 1.0)
-    h = _check_horizons(horizon)
-    if h.ndim:
-        raise ValueError(f"`horizon` must be one positive integer. Received: horizon={horizon!r}")
-    return phi ** int(h) * np.asarray(x_t, dtype="float64")
+    h = check_positive_int("horizon", horizon)
+    return phi**h * np.asarray(x_t, dtype="float64")
 
 
 def optimal_mse(horizons, phi=PHI, sigma=SIGMA):
@@ -189,7 +179,7 @@ def optimal_mse(horizons, phi=PHI, sigma=SIGMA):
     Used in chapter 11.
     """
     phi, sigma = _check_process(phi, sigma)
-    h = _check_horizons(horizons).astype("float64")
+    h = check_positive_ints("horizons", horizons).astype("float64")
     return sigma**2 * (1.0 - phi ** (2.0 * h)) / (1.0 - phi**2)
 
 
@@ -218,10 +208,8 @@ def iterated_excess_mse(phi_hat, horizons, phi=PHI, sigma=SIGMA):
     Used in chapter 11.
     """
     phi, sigma = _check_process(phi, sigma)
-    h = _check_horizons(horizons).astype("float64")
-    phi_hat = np.asarray(phi_hat, dtype="float64")
-    if not np.all(np.isfinite(phi_hat)):
-        raise ValueError(f"`phi_hat` must be finite. Received: phi_hat={phi_hat!r}")
+    h = check_positive_ints("horizons", horizons).astype("float64")
+    phi_hat = check_float_array("phi_hat", phi_hat)
     return (phi**h - phi_hat**h) ** 2 * stationary_variance(phi, sigma)
 
 
@@ -270,11 +258,8 @@ def fit_ar1_coefficient(series, horizon=1):
 
     Used in chapter 11.
     """
-    x = np.asarray(series, dtype="float64")
-    h = _check_horizons(horizon)
-    if h.ndim:
-        raise ValueError(f"`horizon` must be one positive integer. Received: horizon={horizon!r}")
-    h = int(h)
+    x = check_float_array("series", series)
+    h = check_positive_int("horizon", horizon)
     if x.ndim not in (1, 2) or x.shape[-1] <= h:
         raise ValueError(
             f"`series` must be 1-D or 2-D with more than `horizon` = {h} steps. Received shape: {x.shape}"
@@ -327,11 +312,9 @@ def asymptotic_excess_mse(horizons, num_samples, *, strategy="iterated", phi=PHI
     Used in chapter 11.
     """
     phi, sigma = _check_process(phi, sigma)
-    h = _check_horizons(horizons)
-    if isinstance(num_samples, bool) or not np.isscalar(num_samples) or not num_samples > 0:
-        raise ValueError(f"`num_samples` must be a positive number. Received: num_samples={num_samples!r}")
-    if strategy not in STRATEGIES:
-        raise ValueError(f"`strategy` must be one of {STRATEGIES}. Received: strategy={strategy!r}")
+    h = check_positive_ints("horizons", horizons)
+    num_samples = check_positive_number("num_samples", num_samples)
+    check_choice("strategy", strategy, STRATEGIES)
     hf = h.astype("float64")
     if strategy == "iterated":
         return hf**2 * phi ** (2.0 * hf - 2.0) * sigma**2 / num_samples

@@ -16,6 +16,15 @@ Numpy only: no Keras import, so the oracle runs anywhere and is checked by brute
 
 import numpy as np
 
+from keras_patterns.checks import (
+    check_choice,
+    check_float_array,
+    check_int_array,
+    check_positive_int,
+    check_probabilities,
+    check_shapes,
+)
+
 __all__ = [
     "forward_filter",
     "forward_backward",
@@ -29,41 +38,12 @@ __all__ = [
 ]
 
 _METHODS = ("smoothing", "filtering")
-# Probabilities arrive as float32 from some callers; rows that sum to 1 within this are accepted.
-_STOCHASTIC_ATOL = 1e-6
-
-
-def _check_distribution_rows(name, array, expected_ndim):
-    array = np.asarray(array, dtype=np.float64)
-    if array.ndim != expected_ndim:
-        shape = "(S,)" if expected_ndim == 1 else "(S, S) or (S, V)"
-        raise ValueError(
-            f"`{name}` must have {expected_ndim} dimension(s), shape {shape}. "
-            f"Received: {name}.shape={array.shape}"
-        )
-    if not np.all(np.isfinite(array)) or np.any(array < 0):
-        raise ValueError(
-            f"`{name}` must hold finite, non-negative probabilities. "
-            f"Received: min={np.nanmin(array)}, any non-finite={not np.all(np.isfinite(array))}"
-        )
-    sums = array.sum(axis=-1)
-    bad = np.flatnonzero(np.abs(np.atleast_1d(sums) - 1.0) > _STOCHASTIC_ATOL)
-    if bad.size:
-        what = f"`{name}` must sum to 1" if expected_ndim == 1 else (
-            f"Every row of `{name}` must sum to 1 (row {int(bad[0])})"
-        )
-        raise ValueError(
-            f"{what}. "
-            f"Received: sum={float(np.atleast_1d(sums)[bad[0]]):.8g}. "
-            f"Normalise it, e.g. `{name} / {name}.sum(axis=-1, keepdims=True)`."
-        )
-    return array
 
 
 def _check_model(initial, transition, emission):
-    initial = _check_distribution_rows("initial", initial, 1)
-    transition = _check_distribution_rows("transition", transition, 2)
-    emission = _check_distribution_rows("emission", emission, 2)
+    initial = check_probabilities("initial", initial, ndim=1)
+    transition = check_probabilities("transition", transition, ndim=2)
+    emission = check_probabilities("emission", emission, ndim=2)
     num_states = initial.shape[0]
     if transition.shape != (num_states, num_states):
         raise ValueError(
@@ -79,28 +59,11 @@ def _check_model(initial, transition, emission):
 
 
 def _check_obs(obs, num_symbols):
-    array = np.asarray(obs)
-    if array.ndim != 1:
-        raise ValueError(
-            "`obs` must be one sequence, a 1-D array of symbol ids; for a batch call the "
-            f"function once per sequence (padding is not a symbol). Received: obs.shape={array.shape}"
-        )
-    if array.size == 0:
-        raise ValueError("`obs` must hold at least one symbol. Received: an empty sequence.")
-    if not np.issubdtype(array.dtype, np.integer):
-        if np.issubdtype(array.dtype, np.floating) and np.all(array == np.round(array)):
-            array = array.astype(np.int64)
-        else:
-            raise ValueError(
-                f"`obs` must hold integer symbol ids. Received: dtype={array.dtype}"
-            )
-    low, high = int(array.min()), int(array.max())
-    if low < 0 or high >= num_symbols:
-        raise ValueError(
-            f"`obs` ids must lie in [0, {num_symbols}) (the columns of `emission`). "
-            f"Received: ids in [{low}, {high}]"
-        )
-    return array.astype(np.int64, copy=False)
+    return check_int_array(
+        "obs", obs, ndim=1, shape="(T,)", min_size=1, low=0, high=num_symbols,
+        what="symbol ids (the columns of `emission`)", integral_floats=True,
+        hint="one sequence of symbol ids; for a batch, call the function once per sequence: padding is not a symbol",
+    )
 
 
 def _forward(obs, initial, transition, emission):
@@ -246,30 +209,13 @@ def label_posterior(state_posterior, state_to_label, num_labels=None):
     >>> label_posterior(post, np.array([0, 0, 1]))
     array([[0.5, 0.5]])
     """
-    state_posterior = np.asarray(state_posterior, dtype=np.float64)
-    if state_posterior.ndim != 2:
-        raise ValueError(
-            "`state_posterior` must have shape (T, S). "
-            f"Received: state_posterior.shape={state_posterior.shape}"
-        )
-    state_to_label = np.asarray(state_to_label)
-    if state_to_label.shape != (state_posterior.shape[1],):
-        raise ValueError(
-            "`state_to_label` must have one entry per hidden state, shape "
-            f"({state_posterior.shape[1]},). "
-            f"Received: state_to_label.shape={state_to_label.shape}"
-        )
-    if not np.issubdtype(state_to_label.dtype, np.integer):
-        raise ValueError(
-            f"`state_to_label` must hold integer labels. Received: dtype={state_to_label.dtype}"
-        )
+    state_posterior = check_float_array("state_posterior", state_posterior, ndim=2, shape="(T, S)")
+    state_to_label = check_int_array("state_to_label", state_to_label, ndim=1, shape=(state_posterior.shape[1],),
+                                     low=0, what="labels", hint="one label per hidden state")
     if num_labels is None:
         num_labels = int(state_to_label.max()) + 1
-    if state_to_label.min() < 0 or state_to_label.max() >= num_labels:
-        raise ValueError(
-            f"`state_to_label` entries must lie in [0, num_labels={num_labels}). "
-            f"Received: entries in [{int(state_to_label.min())}, {int(state_to_label.max())}]"
-        )
+    num_labels = check_positive_int("num_labels", num_labels)
+    check_int_array("state_to_label", state_to_label, low=0, high=num_labels, what="labels (ids below `num_labels`)")
     one_hot = np.zeros((state_to_label.shape[0], num_labels))
     one_hot[np.arange(state_to_label.shape[0]), state_to_label] = 1.0
     return state_posterior @ one_hot
@@ -304,8 +250,7 @@ def label_posteriors(
     >>> posts[0].shape
     (2, 2)
     """
-    if method not in _METHODS:
-        raise ValueError(f"`method` must be one of {_METHODS}. Received: method={method!r}")
+    check_choice("method", method, _METHODS)
     if isinstance(observations, np.ndarray) and observations.ndim == 1:
         raise ValueError(
             "`observations` must be a list of sequences, not one sequence. "
@@ -348,11 +293,7 @@ def argmax_accuracy(posteriors, labels):
     for index, (post, lab) in enumerate(zip(posteriors, labels)):
         post = np.asarray(post)
         lab = np.asarray(lab)
-        if post.ndim != 2 or lab.shape != (post.shape[0],):
-            raise ValueError(
-                f"Sequence {index}: `labels` must have shape (T,) matching posteriors (T, L). "
-                f"Received: posteriors.shape={post.shape}, labels.shape={lab.shape}"
-            )
+        check_shapes(**{f"posteriors[{index}]": (post, ("T", "L")), f"labels[{index}]": (lab, ("T",))})
         correct += int(np.sum(np.argmax(post, axis=1) == lab))
         total += lab.shape[0]
     if total == 0:
@@ -379,7 +320,10 @@ def mean_max_probability(posteriors):
     >>> mean_max_probability([np.array([[0.9, 0.1], [0.4, 0.6]])])
     0.75
     """
-    maxima = [np.max(np.asarray(post), axis=1) for post in posteriors]
+    maxima = [
+        np.max(check_float_array(f"posteriors[{index}]", post, ndim=2, shape="(T, L)"), axis=1)
+        for index, post in enumerate(posteriors)
+    ]
     total = sum(m.shape[0] for m in maxima)
     if total == 0:
         raise ValueError("No positions to score: every sequence is empty.")

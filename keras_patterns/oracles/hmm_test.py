@@ -167,3 +167,13 @@ def test_unknown_method_and_single_sequence_are_rejected():
         )
     with pytest.raises(ValueError, match="list of sequences"):
         hmm.label_posteriors(np.array([0, 0]), initial, transition, emission, np.array([0]))
+
+
+def test_label_posterior_checks_the_state_to_label_map():
+    post = np.full((4, 3), 1 / 3)
+    with pytest.raises(ValueError, match=r"`state_to_label` must be a 1-D array of shape \(3,\)"):
+        hmm.label_posterior(post, np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"`state_to_label` must hold labels \(ids below `num_labels`\) in \[0, 2\)"):
+        hmm.label_posterior(post, np.array([0, 1, 2]), num_labels=2)
+    with pytest.raises(ValueError, match=r"Expected shapes posteriors\[0\] \(T, L\), labels\[0\] \(T,\)"):
+        hmm.argmax_accuracy([post], [np.zeros(3, dtype=int)])

@@ -35,7 +35,7 @@ Used in chapter 14.
 import networkx as nx
 import numpy as np
 
-from keras_patterns.checks import check_int, check_int_array, check_number, check_probabilities
+from keras_patterns.checks import check_float_array, check_int, check_int_array, check_number, check_probabilities
 
 _ATOL = 1e-9
 
@@ -568,7 +568,8 @@ def total_variation_distance(p, q):
 
     Used in chapter 14.
     """
-    d = 0.5 * np.abs(np.asarray(p, dtype="float64") - np.asarray(q)).sum(axis=-1)
+    p, q = check_float_array("p", p), check_float_array("q", q)
+    d = 0.5 * np.abs(p - q).sum(axis=-1)
     return float(d) if np.ndim(d) == 0 else d
 
 
