@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -126,19 +127,21 @@ def cycles(graph):
 
 
 def _circle(graph, component):
-    """One concrete circle through a strongly connected component, for the failure message."""
+    """The shortest circle through the first module of a strongly connected component (for the message)."""
     members, start = set(component), component[0]
-    path, seen = [start], {start}
-    while True:
-        nxt = sorted(n for n in graph[path[-1]] if n in members)
-        back = [n for n in nxt if n == start]
-        if back or not nxt:
-            return path + [start]
-        step = next((n for n in nxt if n not in seen), nxt[0])
-        if step in seen:
-            return path[path.index(step):] + [step]
-        path.append(step)
-        seen.add(step)
+    previous, queue = {}, [start]
+    while queue:  # breadth-first from `start` until an edge leads back to it
+        node = queue.pop(0)
+        for nxt in sorted(graph[node] & members):
+            if nxt == start:
+                chain = [node]
+                while chain[-1] != start:
+                    chain.append(previous[chain[-1]])
+                return [*reversed(chain), start]
+            if nxt not in previous:
+                previous[nxt] = node
+                queue.append(nxt)
+    raise AssertionError(f"{component} is not strongly connected")
 
 
 FILES = module_files()
@@ -154,6 +157,8 @@ def test_the_checker_finds_function_local_imports_and_circles():
     assert "autograder.grader" in imported_names(source, "autograder.screen")
     assert imported_names("from . import bwrap\n", "autograder.sandbox.warm") >= {"autograder.sandbox.bwrap"}
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b", "c"}, "b": {"a"}, "c": {"b"}}) == [["a", "b", "a"]]
+    assert cycles({"a": {"a"}}) == [["a", "a"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
 
 
@@ -259,3 +264,21 @@ def test_kernels_read_keras_patterns_but_not_the_grader():
     for hidden in ("autograder", "solutions", "course"):
         folder = (REPO / hidden).resolve()
         assert not any(p == folder or p in folder.parents for p in paths), f"{hidden}/ is visible to kernels: {paths}"
+
+
+@pytest.mark.skipif(bwrap.bwrap_problem() is not None, reason=f"bubblewrap unusable here: {bwrap.bwrap_problem()}")
+def test_inside_the_sandbox_keras_patterns_imports_and_autograder_does_not(tmp_path):
+    """In a kernel's sandbox the library imports (from its read-only installation) and the grader cannot."""
+    uid = None if os.geteuid() else bwrap.sandbox_uid()
+    scratch = bwrap.prepare_scratch(tmp_path / "scratch", uid)
+    box = bwrap.Sandbox(scratch, [str(p) for p in bwrap.read_only_paths(REPO)], bwrap.Limits(memory_mb=2048), uid)
+    code = ("import importlib.util, json, keras_patterns.session\n"
+            "print(json.dumps([keras_patterns.session.__file__, importlib.util.find_spec('autograder') is None,"
+            " importlib.util.find_spec('nbgrader') is not None]))\n")
+    done = subprocess.run(box.command([sys.executable, "-c", code]), env=box.environment(dict(os.environ)),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    session_file, no_autograder, nbgrader_installed = json.loads(done.stdout.strip().splitlines()[-1])
+    assert Path(session_file).resolve() == (REPO / "keras_patterns" / "session.py").resolve()
+    assert no_autograder, "a kernel can import autograder"
+    assert nbgrader_installed  # nbgrader is installed (the environment is shared): only autograder/ is hidden
