@@ -27,7 +27,7 @@ imported by a kernel that runs a student's code (tested in
 | `selftest` | `kp selftest`: pseudo-students whose grades are known |
 | `mutants`, `mutation_report`, `mutation` | mutation testing of the chapters' tests (`python -m autograder.mutation`; reports in `mutation/`) |
 | `errors` | `GradingError`, a problem with the course itself |
-| `new_chapter` | a new chapter's skeleton in the shape of the chapter contract (`python -m autograder.new_chapter`) |
+| `new_chapter` | a new chapter's skeleton in the shape of the chapter contract (`kp new`, or `python -m autograder.new_chapter`) |
 
 Nothing is imported here: import the module you need, so that `kp release`
 does not load the Dask engine nor a kernel manager. No module imports in a

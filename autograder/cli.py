@@ -1,10 +1,11 @@
-"""`kp`: run, demo, release, grade and self-test the course.
+"""`kp`: run, demo, release, grade and self-test the course, and start a new chapter.
 
     kp run CH [--profile smoke|default|full] [--backend tensorflow|jax|torch]
     kp demo [--profile P] [--backend B]
     kp release [--check]
     kp grade DIR [--out grades.csv] [--profile smoke] [--timeout S] [--jobs N] [--sandbox bwrap|none] [--kernels warm|fresh]
     kp selftest [CH ...] [--sandbox bwrap|none]
+    kp new chNN_slug [--title T] [--problem N]
 
 A chapter is named by its id (`ch01_protein_ss`) or number (`ch01`, `01`, `1`).
 The course root is `--root`, else `$KP_ROOT`, else found upward from the
@@ -124,6 +125,22 @@ def cmd_release(args, root):
         _say(*(f"  {line}" for line in report.leaks), file=sys.stderr)
         status = EXIT_FAIL
     return status
+
+
+# ------------------------------------------------------------------------------------------
+# kp new
+
+
+def cmd_new(args, root):
+    from autograder.new_chapter import CONTRACT, NewChapterError, new_chapter
+
+    try:
+        written = new_chapter(root, args.chapter, title=args.title, problem=args.problem)
+    except NewChapterError as exc:
+        raise UsageError(str(exc)) from exc
+    _say(*(f"wrote {relative(p, root)}" for p in written))
+    _say(f"next: replace every TODO, then follow 'How to add a chapter' in {CONTRACT}")
+    return EXIT_OK
 
 
 # ------------------------------------------------------------------------------------------
@@ -298,10 +315,16 @@ def build_parser():
     st = sub.add_parser("selftest", parents=[common], help="prove the grader on every chapter (or those named)")
     st.add_argument("chapters", metavar="CH", nargs="*")
     _grading_options(st)
+
+    new = sub.add_parser("new", parents=[common], help="lay down a new chapter's skeleton (see CHAPTER_CONTRACT.md)")
+    new.add_argument("chapter", metavar="CH", help="the new chapter's id, chNN_slug")
+    new.add_argument("--title", default=None, help="the notebook's title")
+    new.add_argument("--problem", default=None, help="the textbook chapter's problem id (default: the course map's)")
     return parser
 
 
-COMMANDS = {"run": cmd_run, "demo": cmd_demo, "release": cmd_release, "grade": cmd_grade, "selftest": cmd_selftest}
+COMMANDS = {"run": cmd_run, "demo": cmd_demo, "release": cmd_release, "grade": cmd_grade, "selftest": cmd_selftest,
+            "new": cmd_new}
 
 
 def main(argv=None):

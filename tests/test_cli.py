@@ -198,3 +198,28 @@ def test_help_exits_0(capsys):
     assert main(["--help"]) == 0
     assert "release" in capsys.readouterr().out
 
+
+
+# ------------------------------------------------------------------------------------------
+# kp new
+
+
+def test_new_lays_down_a_chapter_kp_then_lists(course, capsys):
+    (course / "CHAPTER_CONTRACT.md").write_text((Path(__file__).parents[1] / "CHAPTER_CONTRACT.md").read_text())
+    assert main(["--root", str(course), "new", "ch05_hazard_survival"]) == 0
+    out = capsys.readouterr().out
+    for rel in ("solutions/ch05_hazard_survival/ch05_hazard_survival.ipynb",
+                "autograder/fixtures/ch05_hazard_survival.json", "autograder/screen.json"):
+        assert f"wrote {rel}" in out and (course / rel).is_file(), out
+    nb = nbformat.read(course / "solutions/ch05_hazard_survival/ch05_hazard_survival.ipynb", as_version=4)
+    assert "problem 3171301" in nb.cells[0].source, "the opening cell takes the course map's problem id"
+    assert "ch05_hazard_survival" in [ch.id for ch in list_chapters(course)]
+    # A second time, nothing is overwritten and the error says what is there.
+    assert main(["--root", str(course), "new", "ch05_hazard_survival"]) == 2
+    assert "already has solutions/ch05_hazard_survival" in _one_line(capsys)
+
+
+def test_new_rejects_a_bad_chapter_id(course, capsys):
+    assert main(["--root", str(course), "new", "chapter5"]) == 2
+    assert "chNN_slug" in _one_line(capsys)
+    assert not (course / "solutions" / "chapter5").exists()
