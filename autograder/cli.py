@@ -4,7 +4,7 @@
     kp demo [--profile P] [--backend B]
     kp release [--check]
     kp grade DIR [--out grades.csv] [--profile smoke] [--timeout S] [--jobs N] [--sandbox bwrap|none] [--kernels warm|fresh]
-    kp selftest [CH ...] [--sandbox bwrap|none]
+    kp selftest [CH ...] [--jobs N] [--sandbox bwrap|none]
     kp new chNN_slug [--title T] [--problem N]
 
 A chapter is named by its id (`ch01_protein_ss`) or number (`ch01`, `01`, `1`).
@@ -261,6 +261,7 @@ def cmd_selftest(args, root):
     checks = selftest(
         root, chapters, progress=_progress_line, timeout=args.timeout, workdir=args.keep,
         whole_notebook=args.whole_notebook, sandbox=args.sandbox, limits=_limits(args), kernels=args.kernels,
+        jobs=args.jobs,
     )
     rows = []
     for check in checks:
@@ -315,6 +316,8 @@ def build_parser():
     st = sub.add_parser("selftest", parents=[common], help="prove the grader on every chapter (or those named)")
     st.add_argument("chapters", metavar="CH", nargs="*")
     _grading_options(st)
+    st.add_argument("--jobs", "-j", type=int, default=1,
+                    help="pseudo-students graded at once (default 1); the grades do not depend on it")
 
     new = sub.add_parser("new", parents=[common], help="lay down a new chapter's skeleton (see CHAPTER_CONTRACT.md)")
     new.add_argument("chapter", metavar="CH", help="the new chapter's id, chNN_slug")

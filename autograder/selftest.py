@@ -70,15 +70,44 @@ def selftest_cases(chapter, grader):
     return cases
 
 
+def check_results(chapter, cases, results, grader, feedback_check=True):
+    """Compare graded `cases` (from `selftest_cases`) with what each must score; returns their `Check`s."""
+    checks = []
+    for (case, _nb, expected, _notes), result in zip(cases, results):
+        problems = []
+        if not result.ok:
+            problems.append(f"not graded: {result.error}")
+        else:
+            for name, want in expected.items():
+                got = result.cells.get(name)
+                if got is None or abs(got - want) > 1e-9:
+                    problems.append(f"{name}: got {format_points(got) or 'nothing'}, expected {format_points(want)}")
+            if result.status != "graded":
+                problems.append(result.status)
+            if result.feedback is not None:
+                leaked = leaked_hidden_lines(
+                    result.feedback.read_text(encoding="utf-8"), grader.source[chapter.id], grader.release[chapter.id]
+                )
+                if leaked:
+                    problems.append(f"feedback shows hidden tests: {leaked[:2]}")
+            elif feedback_check:
+                problems.append("no feedback page was generated")
+        checks.append(Check(chapter.id, case, expected, result, problems))
+    return checks
+
+
 def selftest(root, chapters, progress=None, timeout=None, feedback_check=True, workdir=None, whole_notebook=False,
-             sandbox=None, limits=None, kernels=None):
+             sandbox=None, limits=None, kernels=None, jobs=1):
     """Grade each chapter's pseudo-students and compare with what they must score.
+
+    All of a chapter's pseudo-students are one grading batch; `jobs` of them
+    are graded at once (as `kp grade --jobs`), which changes no grade.
 
     Returns a list of `Check`s (one per pseudo-student).
     """
     checks = []
     with Grader(root, chapters, profile="smoke", timeout=timeout, workdir=workdir, whole_notebook=whole_notebook,
-                sandbox=sandbox, limits=limits, kernels=kernels) as grader:
+                sandbox=sandbox, limits=limits, kernels=kernels, jobs=jobs) as grader:
         for ch in chapters:
             try:
                 cases = selftest_cases(ch, grader)
@@ -87,24 +116,5 @@ def selftest(root, chapters, progress=None, timeout=None, feedback_check=True, w
                 continue
             subs = [Submission(case, ch, nb, notes=list(notes), label=case) for case, nb, _, notes in cases]
             results = grader.grade(subs, feedback=feedback_check, progress=progress)
-            for (case, _nb, expected, _notes), result in zip(cases, results):
-                problems = []
-                if not result.ok:
-                    problems.append(f"not graded: {result.error}")
-                else:
-                    for name, want in expected.items():
-                        got = result.cells.get(name)
-                        if got is None or abs(got - want) > 1e-9:
-                            problems.append(f"{name}: got {format_points(got) or 'nothing'}, expected {format_points(want)}")
-                    if result.status != "graded":
-                        problems.append(result.status)
-                    if result.feedback is not None:
-                        leaked = leaked_hidden_lines(
-                            result.feedback.read_text(encoding="utf-8"), grader.source[ch.id], grader.release[ch.id]
-                        )
-                        if leaked:
-                            problems.append(f"feedback shows hidden tests: {leaked[:2]}")
-                    elif feedback_check:
-                        problems.append("no feedback page was generated")
-                checks.append(Check(ch.id, case, expected, result, problems))
+            checks.extend(check_results(ch, cases, results, grader, feedback_check))
     return checks
