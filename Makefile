@@ -31,7 +31,7 @@ sandbox:
 
 # Every test on TensorFlow, then the library's unit tests again on JAX (TFDS builders need TensorFlow).
 test: $(STAMP) sandbox
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 	$(MAKE) --no-print-directory test-jax
 
 test-jax: $(STAMP)
