@@ -19,11 +19,23 @@ import numpy as np
 
 from keras_patterns.checks import check_choice, check_int, check_number
 
-VERDICTS = ("holds", "does not hold here", "inconclusive")
+VERDICTS = ("holds", "does not hold here", "inconclusive", "inconclusive at smoke")
+
+#: What a notebook prints, and its record keeps, for a run at `smoke`.
+SMOKE_NOTE = (
+    "Profile smoke: the models are barely trained and the sets are tiny, so the numbers below only prove that "
+    "the code runs. Every claim's verdict is 'inconclusive at smoke'; run at the default profile to test the "
+    "claims (KP_PROFILE=default, or kp run CHAPTER --profile default)."
+)
 
 
 def results_dir():
-    """Where records go: `$KP_RESULTS_DIR`, else `<repo>/build/results`, else `./build/results`."""
+    """Where records go: `$KP_RESULTS_DIR`, else `<repo>/build/results`, else `./build/results`.
+
+    `<repo>` is the course root found upward from the working directory (a
+    student running `course/CH/CH.ipynb` in a clone of the course writes to
+    the clone's `build/results/CH.json`); every notebook says so where it saves.
+    """
     env = os.environ.get("KP_RESULTS_DIR")
     if env:
         return Path(env)
@@ -38,8 +50,19 @@ def _number(name, value):
     return check_number(str(name), value)
 
 
-def verdict(holds, inconclusive=False):
-    """Map a measured test of a claim to one of `VERDICTS`."""
+def verdict(holds, inconclusive=False, profile=None):
+    """Map a measured test of a claim to one of `VERDICTS`.
+
+    At `profile="smoke"` every verdict is "inconclusive at smoke": the models
+    are untrained there, so no measurement can confirm or refute a claim.
+
+    Example:
+
+    >>> verdict(True), verdict(False), verdict(True, profile="smoke")
+    ('holds', 'does not hold here', 'inconclusive at smoke')
+    """
+    if profile == "smoke":
+        return "inconclusive at smoke"
     if inconclusive:
         return "inconclusive"
     return "holds" if bool(holds) else "does not hold here"
@@ -60,7 +83,7 @@ class ResultsRecord:
     >>> record.limit("q3_limit_smoothing", 0.76)
     >>> record.headline("q3_bidirectional", "q3_limit_smoothing")
     >>> record.claim("birnn_beats_unidirectional", "A Bi-RNN beats ...", {...}, "holds")
-    >>> path = record.save()     # build/results/ch01_protein_ss.json
+    >>> path = record.save()     # prints: Results record written to .../build/results/ch01_protein_ss.json
     """
 
     def __init__(self, chapter, session, seeds):
@@ -88,11 +111,26 @@ class ResultsRecord:
         self._headline = {"metric": metric, "limit": limit, "higher_is_better": bool(higher_is_better)}
 
     def claim(self, claim_id, statement, measured, verdict):
-        """Record the seed's claim, what was measured, and the verdict."""
+        """Record the textbook chapter's claim, what was measured, and the verdict.
+
+        At `smoke` the verdict stored is "inconclusive at smoke" whatever was
+        passed (what the measurement alone would say is kept as
+        `verdict_at_this_size`), so a smoke record can never confirm or refute a claim.
+        """
         check_choice("verdict", verdict, VERDICTS)
-        self.claims.append(
-            {"id": str(claim_id), "statement": str(statement), "measured": _jsonable(measured), "verdict": verdict}
-        )
+        entry = {"id": str(claim_id), "statement": str(statement), "measured": _jsonable(measured), "verdict": verdict}
+        if self.session.profile == "smoke" and verdict != "inconclusive at smoke":
+            entry["verdict_at_this_size"] = verdict
+            entry["verdict"] = "inconclusive at smoke"
+        self.claims.append(entry)
+        return entry["verdict"]
+
+    def challenge(self, result):
+        """Record a `keras_patterns.challenges.ChallengeResult`: its score, the limit, the gap and the points."""
+        self.metric("challenge_score", result.score)
+        self.limit("challenge_limit", result.limit)
+        self.metric("challenge_gap", result.gap)
+        self.note("challenge", result.as_dict())
 
     def note(self, key, value):
         """Anything else worth keeping (per-seed values, sizes); must be JSON-serialisable."""
@@ -115,16 +153,19 @@ class ResultsRecord:
             "claims": self.claims,
             "headline": self._headline,
             "extra": self.extra,
+            **({"note": SMOKE_NOTE} if self.session.profile == "smoke" else {}),
         }
 
-    def save(self, path=None):
-        """Write the record; returns the path."""
+    def save(self, path=None, verbose=True):
+        """Write the record (to `results_dir()/CH.json` unless `path` is given), say where, and return the path."""
         path = Path(path) if path is not None else results_dir() / f"{self.chapter}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         data = self.as_dict()
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
         tmp.replace(path)
+        if verbose:
+            print(f"Results record written to {path}")
         return path
 
 

@@ -180,6 +180,8 @@ def setup(profile=None, seed=0):
 
     Returns:
         A `Session` with the profile, backend, device line, seed and start time.
+        At `smoke` it also prints `keras_patterns.results.SMOKE_NOTE` (the
+        numbers of a smoke run only prove that the code runs).
 
     Example:
 
@@ -206,4 +208,8 @@ def setup(profile=None, seed=0):
     # The first op initialises the backend (and prints whatever it prints) here.
     keras.ops.convert_to_numpy(keras.ops.sum(keras.ops.ones((2, 2))))
     set_seed(seed)
+    if profile == "smoke":
+        from keras_patterns.results import SMOKE_NOTE
+
+        print(SMOKE_NOTE)
     return Session(profile, backend, describe_device(), int(seed), started)

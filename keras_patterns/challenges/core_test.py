@@ -1,0 +1,111 @@
+"""The challenge mechanism on a task whose Bayes accuracy is known in closed form.
+
+Two Gaussian classes N(-mu, 1) and N(+mu, 1) in one dimension, equally likely:
+the Bayes classifier is sign(x) and its accuracy is Phi(mu). A logistic
+regression can reach it; a model that never trains cannot.
+"""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from keras_patterns.challenges import ChallengeRuleError, ChallengeRules, ChallengeTask, check_training, run_challenge
+
+MU = 1.0
+
+
+def gaussian_task(num_train=512, num_test=4000, **rules):
+    rng = np.random.default_rng(7)
+
+    def draw(n):
+        y = rng.integers(0, 2, size=n)
+        x = (rng.normal(size=n) + MU * (2 * y - 1)).astype("float32")[:, None]
+        return x, y
+
+    x_train, y_train = draw(num_train)
+    x_test, y_test = draw(num_test)
+    bayes = 100 * float(np.mean((x_test[:, 0] > 0) == (y_test == 1)))
+    settings = dict(max_params=50, max_updates=400, max_batch_size=64, full_within=2.0, zero_at=6.0)
+    settings.update(rules)
+    return ChallengeTask(
+        name="two Gaussians", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
+        loss="sparse_categorical_crossentropy",
+        score=lambda y, p: 100 * float(np.mean(np.argmax(p, axis=-1) == y)),
+        limit=bayes, higher_is_better=True, units="accuracy points", rules=ChallengeRules(**settings),
+    )
+
+
+def logistic(epochs=10, learning_rate=0.05, batch_size=32, hidden=None):
+    def build():
+        inputs = keras.Input(shape=(1,))
+        h = inputs if hidden is None else keras.layers.Dense(hidden, activation="tanh")(inputs)
+        model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(h))
+        return model, {"optimizer": "adam", "learning_rate": learning_rate, "batch_size": batch_size,
+                       "epochs": epochs}
+    return build
+
+
+def test_limit_is_the_closed_form_bayes_accuracy():
+    task = gaussian_task()
+    assert abs(task.limit - 100 * norm.cdf(MU)) < 1.5  # 4000 test draws: sd about 0.6 points
+
+
+def test_points_scale_is_full_linear_then_zero():
+    rules = ChallengeRules(max_params=1, max_updates=1, max_batch_size=1, full_within=2, zero_at=6)
+    assert [rules.points(g, 4) for g in (0, 2, 3, 5, 6, 9)] == [4.0, 4.0, 3.0, 1.0, 0.0, 0.0]
+    assert rules.points(float("nan"), 4) == 0.0
+    with pytest.raises(ValueError, match="full_within"):
+        ChallengeRules(max_params=1, max_updates=1, max_batch_size=1, full_within=6, zero_at=2)
+
+
+def test_a_trained_logistic_regression_earns_full_points_and_the_same_every_run():
+    task = gaussian_task()
+    first = run_challenge(task, logistic(), points=4, verbose=False)
+    second = run_challenge(task, logistic(), points=4, verbose=False)
+    assert first.gap <= 2.0 and first.points == 4.0
+    assert first.score == second.score and first.points == second.points
+    assert first.params == 4 and first.updates == 10 * math.ceil(512 / 32)
+
+
+def test_an_untrained_model_earns_less_than_a_trained_one():
+    # One update at a tiny learning rate from a seeded start: the weights barely move.
+    task = gaussian_task()
+    weak = run_challenge(task, logistic(epochs=1, learning_rate=1e-5, batch_size=64), points=4, verbose=False)
+    assert weak.gap > 2.0 and weak.points < 4.0
+
+
+def test_a_wrong_gap_direction_would_show_for_errors():
+    task = gaussian_task()
+    task.higher_is_better = False
+    assert task.gap(task.limit + 3) == 3 and task.gap(task.limit - 3) == 0
+
+
+@pytest.mark.parametrize(
+    "build, match",
+    [
+        (logistic(hidden=40), "parameters"),
+        (logistic(epochs=100), "optimizer updates"),
+        (logistic(batch_size=128), "batch_size 128"),
+        (lambda: keras.Sequential([keras.layers.Dense(2)]), "pair"),
+        (lambda: (keras.Sequential([keras.layers.Dense(2)]), {}), "no weights"),
+        (lambda: ("model", {}), "keras.Model"),
+    ],
+)
+def test_a_design_that_breaks_a_rule_is_refused_with_what_to_change(build, match):
+    with pytest.raises(ChallengeRuleError, match=match):
+        run_challenge(gaussian_task(), build, points=4, verbose=False)
+
+
+def test_training_dict_checks():
+    rules = ChallengeRules(max_params=10, max_updates=100, max_batch_size=64, full_within=1, zero_at=2)
+    training, updates = check_training({"epochs": 3, "batch_size": 50}, rules, 100)
+    assert updates == 6 and training["optimizer"] == "adam"
+    with pytest.raises(ChallengeRuleError, match="unknown keys"):
+        check_training({"loss": "mse"}, rules, 100)
+    with pytest.raises(ValueError, match="optimizer"):
+        check_training({"optimizer": "lbfgs"}, rules, 100)
+    with pytest.raises(ChallengeRuleError, match="at most 50 epochs"):
+        check_training({"epochs": 51, "batch_size": 50}, rules, 100)
