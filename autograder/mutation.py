@@ -41,6 +41,7 @@ from autograder.chapters import Chapter, ChapterError, find_root, list_chapters,
 from autograder.grader import Grader
 from autograder.mutants import MutationError, apply_mutant, generate_mutants, sample
 from autograder.mutation_report import build_report, load_verdicts, notebook_sha, rescore, results_markdown, write_json
+from autograder.notebooks import CHALLENGE_PREFIX, without_challenge
 from autograder.selftest import selftest as run_selftest
 from autograder.submissions import Submission
 
@@ -162,7 +163,12 @@ def load_extra_tests(path):
 
 
 def course_with_extra_tests(root, chapter_id, extra, dest):
-    """A copy of the chapter (and the grader config) under `dest`, with `extra` appended as hidden tests."""
+    """A copy of the chapter (and the grader config) under `dest`, cut before its challenge step, with `extra`
+    (which may be empty) appended as hidden tests.
+
+    The open challenge step is not mutated: its answer is the student's free design, and its grade depends on
+    that design alone, so grading it again for every mutant of an earlier step would only cost its training time.
+    """
     import nbformat
 
     root, dest = Path(root), Path(dest)
@@ -174,20 +180,24 @@ def course_with_extra_tests(root, chapter_id, extra, dest):
     fixtures = root / "autograder" / "fixtures" / f"{chapter_id}.json"
     if fixtures.is_file():
         (dest / "autograder" / "fixtures").mkdir(parents=True, exist_ok=True)
-        shutil.copy(fixtures, dest / "autograder" / "fixtures" / fixtures.name)
+        # The copy has no challenge step, so its wrong answers go too.
+        kept = [fx for fx in json.loads(fixtures.read_text(encoding="utf-8"))
+                if not any(str(c).startswith(CHALLENGE_PREFIX)
+                           for c in [fx.get("cell", ""), *fx.get("cells", {}), *fx.get("fails", [])])]
+        (dest / "autograder" / "fixtures" / fixtures.name).write_text(json.dumps(kept, indent=1), encoding="utf-8")
     (dest / "pyproject.toml").write_text("# a temporary copy for autograder.mutation --extra-tests\n")
     path = dest / "solutions" / chapter_id / f"{chapter_id}.ipynb"
-    nb = nbformat.read(str(path), as_version=4)
+    nb = without_challenge(nbformat.read(str(path), as_version=4))
     found = set()
     for cell in nb.cells:
         gid = (cell.get("metadata", {}).get("nbgrader", {}) or {}).get("grade_id")
-        if gid in extra:
+        if gid in (extra or {}):
             meta = cell.metadata["nbgrader"]
             if not meta.get("grade") or meta.get("solution"):
                 raise MutationError(f"--extra-tests: {gid} is not a test cell")
             cell.source = cell.source.rstrip("\n") + "\n### BEGIN HIDDEN TESTS\n" + extra[gid].rstrip("\n") + "\n### END HIDDEN TESTS"
             found.add(gid)
-    missing = set(extra) - found
+    missing = set(extra or {}) - found
     if missing:
         raise MutationError(f"--extra-tests: no test cells {sorted(missing)} in {chapter_id}")
     nbformat.write(nb, str(path))
@@ -213,7 +223,7 @@ def run(root, chapter_name, out=None, max_mutants=None, jobs=1, timeout=None, ce
     root = Path(root).resolve()
     chapter = _resolve(root, chapter_name)
     nb_path = chapter.solution_notebook
-    nb = nbformat.read(str(nb_path), as_version=4)
+    nb = without_challenge(nbformat.read(str(nb_path), as_version=4))
     mutants = generate_mutants(nb, cells=cells)
     if only:
         wanted = set(only)
@@ -251,10 +261,8 @@ def run(root, chapter_name, out=None, max_mutants=None, jobs=1, timeout=None, ce
         f"grading at the smoke profile, jobs={jobs}")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kp-mutation-course-") as tmp:
-        grade_root = root
-        if extra:
-            grade_root = course_with_extra_tests(root, chapter.id, extra, Path(tmp) / "course")
-            nb = nbformat.read(str(grade_root / "solutions" / chapter.id / f"{chapter.id}.ipynb"), as_version=4)
+        grade_root = course_with_extra_tests(root, chapter.id, extra, Path(tmp) / "course")
+        nb = nbformat.read(str(grade_root / "solutions" / chapter.id / f"{chapter.id}.ipynb"), as_version=4)
         items = [(base_label, nb)] if base_label not in done else []
         items += [(label, apply_mutant(nb, m)) for label, m in labels.items() if label not in done]
         describe = {label: f"{m.id}" for label, m in labels.items()}

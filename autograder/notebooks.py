@@ -161,3 +161,81 @@ def until_last_graded_cell(nb):
     if graded:
         nb.cells = nb.cells[: graded[-1] + 1]
     return nb
+
+
+#: Grade ids of a chapter's open challenge step start with this (`challenge_answer`, `challenge_test`, ...).
+CHALLENGE_PREFIX = "challenge"
+
+
+def is_challenge_cell(cell):
+    """A cell of the open challenge step (its grade id starts with `CHALLENGE_PREFIX`)."""
+    return (grade_id(cell) or "").startswith(CHALLENGE_PREFIX)
+
+
+def challenge_start(nb):
+    """Index of the first challenge cell, or None when the notebook has no challenge step."""
+    for index, cell in enumerate(nb.cells):
+        if is_challenge_cell(cell):
+            return index
+    return None
+
+
+def without_challenge(nb):
+    """A copy of `nb` cut before its challenge step (which is the last graded step of a chapter).
+
+    The challenge's grade depends only on the student's own design (its task
+    uses no earlier step's code), so tools that vary the earlier steps
+    (mutation testing) grade this shorter notebook and save the challenge's
+    training time on every variant.
+    """
+    nb = copy.deepcopy(nb)
+    start = challenge_start(nb)
+    if start is not None:
+        later = [grade_id(c) for c in nb.cells[start:] if nbgrader_meta(c).get("grade") and not is_challenge_cell(c)]
+        if later:
+            raise ValueError(f"the challenge step must be the last graded step; graded after it: {later}")
+        nb.cells = nb.cells[:start]
+    return nb
+
+
+#: Modules under keras_patterns.data that are not data families (they need no data card).
+NOT_FAMILIES = {"tfds"}
+
+
+def data_families(nb):
+    """The `keras_patterns.data` families a notebook imports, in order of first import.
+
+    A family is a module `keras_patterns/data/FAMILY.py` with a data card
+    `datasets/FAMILY/README.md` (`kp release` copies the card beside the
+    student's notebook; the chapter contract checks that it exists).
+    """
+    import ast
+    found = []
+    for cell in nb["cells"]:
+        if cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        src = "".join(src) if isinstance(src, list) else str(src)
+        text = "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in src.splitlines())
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            tree = None
+        if tree is None:
+            names = re.findall(r"keras_patterns\.data\.(\w+)", text)
+            for m in re.finditer(r"from\s+keras_patterns\.data\s+import\s+\(?([\w\s,]+)", text):
+                names += [part.split()[0] for part in m.group(1).split(",") if part.strip()]
+        else:
+            names = []
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    if node.module == "keras_patterns.data":
+                        names += [a.name for a in node.names]
+                    elif node.module.startswith("keras_patterns.data."):
+                        names.append(node.module.split(".")[2])
+                elif isinstance(node, ast.Import):
+                    names += [a.name.split(".")[2] for a in node.names if a.name.startswith("keras_patterns.data.")]
+        for name in names:
+            if name not in found and name not in NOT_FAMILIES and not name.startswith("_"):
+                found.append(name)
+    return found

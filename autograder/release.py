@@ -6,7 +6,9 @@ normalised (`autograder.notebooks.normalise_notebook`: no outputs, no
 execution counts, stable cell ids, only the metadata that matters) so that
 `course/` depends on `solutions/` alone and is the same bytes on every
 machine. A release that would hold a solution, a hidden test or an output is
-refused (`find_leaks`). `--check` compares instead of writing, for CI.
+refused (`find_leaks`). The data cards of the families a chapter loads are
+copied beside its notebook (`course/CH/datasets/FAMILY/`), so that a student
+with only `course/` can read them. `--check` compares instead of writing, for CI.
 
 The grader uses `generate_assignments` too: it grades against a release made
 the same way, in its own private course.
@@ -27,7 +29,7 @@ import nbformat
 from autograder.chapters import CHAPTER_PATTERN
 from autograder.errors import GradingError
 from autograder.nbgrader_app import load_config, logger, run_app
-from autograder.notebooks import normalise_notebook, read_notebook, write_notebook
+from autograder.notebooks import data_families, normalise_notebook, read_notebook, write_notebook
 
 #: Strings that must never appear in a released file.
 LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
@@ -95,9 +97,30 @@ def generate_release(root, chapters, dest):
                     shutil.copyfile(path, target)
                 os.chmod(target, 0o644)
                 written.append(rel)
+            written += copy_data_cards(root, ch, Path(dest))
         return written
     finally:
         shutil.rmtree(cfg_root, ignore_errors=True)
+
+
+def copy_data_cards(root, chapter, dest):
+    """Copy the data cards of the families the chapter loads into `dest/CH/datasets/FAMILY/`.
+
+    A student who has only `course/` can then open the card the notebook cites
+    (`datasets/FAMILY/README.md`, relative to the notebook). Returns the files
+    written, relative to `dest`.
+    """
+    written = []
+    for family in data_families(read_notebook(chapter.solution_notebook)):
+        card_dir = Path(root) / "datasets" / family
+        for path in sorted(card_dir.glob("*.md")):
+            rel = Path(chapter.id) / "datasets" / family / path.name
+            target = Path(dest) / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            os.chmod(target, 0o644)
+            written.append(rel)
+    return written
 
 
 def find_leaks(folder):

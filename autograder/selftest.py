@@ -4,8 +4,8 @@ For each chapter, in one private course, it grades the solution (full marks
 in every test cell), the unchanged release (exactly 0: every test really
 tests the student's code), the solution with every locked cell deleted (full
 marks: a deleted cell can neither cost nor win points) and the solution with
-each wrong-answer fixture applied (0 in the cells the fixture names, full
-marks elsewhere), and checks that no feedback page shows a hidden-test line.
+each wrong-answer fixture applied (0 in the cells the fixture names, the
+stated range in its partial-credit cells, full marks elsewhere), and checks that no feedback page shows a hidden-test line.
 Any difference is a `Check` with its problems; `kp selftest` exits 1 on one.
 
 Used by `kp selftest`, `autograder.mutation --selftest` and the tests.
@@ -48,7 +48,8 @@ class Check:
 
     @property
     def expected_score(self):
-        return sum(self.expected.values())
+        """The expected total (a partial-credit range counts its low end)."""
+        return sum(v[0] if isinstance(v, tuple) else v for v in self.expected.values())
 
 
 def selftest_cases(chapter, grader):
@@ -65,7 +66,7 @@ def selftest_cases(chapter, grader):
     cases.append(("release", release_nb, {k: 0.0 for k in tests}, note))
     cases.append(("deleted-locked-cells", without_locked_cells(solution), full, []))
     for fx in load_fixtures(chapter, solution):
-        expected = {k: (0.0 if k in fx.fails else v) for k, v in tests.items()}
+        expected = {k: (0.0 if k in fx.fails else fx.partial.get(k, v)) for k, v in tests.items()}
         cases.append((f"fixture:{fx.name}", apply_fixture(solution, fx), expected, []))
     return cases
 
@@ -80,7 +81,11 @@ def check_results(chapter, cases, results, grader, feedback_check=True):
         else:
             for name, want in expected.items():
                 got = result.cells.get(name)
-                if got is None or abs(got - want) > 1e-9:
+                if isinstance(want, tuple):  # a range: partial credit (a weakened challenge model)
+                    if got is None or not want[0] - 1e-9 <= got <= want[1] + 1e-9:
+                        problems.append(f"{name}: got {format_points(got) or 'nothing'}, expected between "
+                                        f"{format_points(want[0])} and {format_points(want[1])}")
+                elif got is None or abs(got - want) > 1e-9:
                     problems.append(f"{name}: got {format_points(got) or 'nothing'}, expected {format_points(want)}")
             if result.status != "graded":
                 problems.append(result.status)

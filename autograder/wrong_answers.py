@@ -28,8 +28,10 @@ from autograder.notebooks import grade_id, is_solution_cell, read_notebook, test
 class Fixture:
     """A wrong (or alternative) answer: the solution notebook with some solution cells replaced.
 
-    `fails` names the test cells that must score 0; every other test cell
-    must keep full marks (so `fails=[]` states that an alternative answer is
+    `fails` names the test cells that must score 0; `partial` maps test
+    cells to the `[low, high]` range their points must fall in (a weakened
+    challenge model earns some points, not all); every other test cell must
+    keep full marks (so `fails=[]` states that an alternative answer is
     accepted).
     """
 
@@ -37,6 +39,7 @@ class Fixture:
     cells: dict  # grade_id of a solution cell -> replacement source
     fails: tuple
     description: str = ""
+    partial: dict = dataclasses.field(default_factory=dict)  # test grade_id -> (low, high)
 
 
 def _source_text(value, where):
@@ -53,7 +56,10 @@ def load_fixtures(chapter, solution=None):
     Format: a JSON list of objects, each
     `{"name": str, "cell": grade_id, "source": str | [lines], "fails": [grade_id, ...]}`,
     or with `"cells": {grade_id: source, ...}` in place of `cell`/`source`
-    when one wrong idea spans several cells; `"description"` is optional.
+    when one wrong idea spans several cells; `"description"` is optional, and
+    `"partial": {test grade_id: [low, high]}` says a test cell must earn
+    between `low` and `high` points (inclusive; `low > 0` and `high` below the
+    cell's points for "partial credit").
     """
     path = chapter.fixtures_file
     if not path.is_file():
@@ -73,7 +79,7 @@ def load_fixtures(chapter, solution=None):
         at = f"{where}[{i}]"
         if not isinstance(item, dict):
             raise GradingError(f"{at}: must be an object")
-        unknown = set(item) - {"name", "cell", "source", "cells", "fails", "description"}
+        unknown = set(item) - {"name", "cell", "source", "cells", "fails", "description", "partial"}
         if unknown:
             raise GradingError(f"{at}: unknown keys {sorted(unknown)}")
         name = item.get("name")
@@ -104,7 +110,20 @@ def load_fixtures(chapter, solution=None):
         bad = [f for f in fails if f not in tests]
         if bad:
             raise GradingError(f"{at}: {bad} are not test cells of {chapter.id}; test cells: {', '.join(tests)}")
-        fixtures.append(Fixture(name, cells, tuple(fails), str(item.get("description", ""))))
+        partial = item.get("partial", {})
+        if not isinstance(partial, dict):
+            raise GradingError(f"{at}: 'partial' must map test cell grade ids to [low, high]")
+        ranges = {}
+        for test, bounds in partial.items():
+            if test not in tests or test in fails:
+                raise GradingError(f"{at}: partial: {test!r} is not a test cell of {chapter.id} outside 'fails'")
+            ok = (isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds)
+                  and 0 <= bounds[0] <= bounds[1] <= tests[test])
+            if not ok:
+                raise GradingError(f"{at}: partial[{test!r}] must be [low, high] with 0 <= low <= high <= "
+                                   f"{tests[test]:g} (the cell's points)")
+            ranges[test] = (float(bounds[0]), float(bounds[1]))
+        fixtures.append(Fixture(name, cells, tuple(fails), str(item.get("description", "")), ranges))
     return fixtures
 
 

@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 
 from test_chapters import (
-    BEGIN_HIDDEN, BEGIN_SOLUTION, CHAPTERS, CHECKS, CJK, CONTRACT, END_HIDDEN, END_SOLUTION, MAX_WALL_SECONDS,
+    BEGIN_HIDDEN, BEGIN_SOLUTION, CHALLENGE_TEST, CHAPTERS, CHECKS, CJK, CONTRACT, END_HIDDEN, END_SOLUTION,
+    MAX_CHALLENGE_SECONDS, MAX_WALL_SECONDS,
     PATTERN_LINE, REPO, Unreadable, data_families, is_answer_cell, is_test_cell, notebook_sha, read_notebook,
-    release_rel, solution_rel, source, split_hidden, steps,
+    grade_id, release_rel, solution_rel, source, split_hidden, steps,
 )
 
 
@@ -213,6 +214,16 @@ def _drop_keys(*keys):
     return change
 
 
+def _drop_challenge(nb):
+    nb["cells"] = [c for c in nb["cells"] if not (grade_id(c) or "").startswith("challenge")]
+
+
+def _challenge_without_points(nb):
+    for cell in nb["cells"]:
+        if grade_id(cell) == CHALLENGE_TEST:
+            _set_source(cell, source(cell).rstrip() + "\nassert True")
+
+
 #: (part id, how it is broken, breaker(root, chapter)): every part has at least one.
 BREAKERS = [
     ("solution", "missing", _remove(solution_rel)),
@@ -248,6 +259,11 @@ BREAKERS = [
     ("results-record", "no-claims", _results(lambda r: r.update(claims=[]))),
     ("results-record", "bad-verdict", _results(lambda r: r["claims"][0].update(verdict="probably"))),
     ("results-record", "too-slow", _results(lambda r: r.update(wall_seconds=MAX_WALL_SECONDS + 0.01))),
+    ("challenge", "missing", _edit_solution(_drop_challenge)),
+    ("challenge", "no-points-expression", _edit_solution(_challenge_without_points)),
+    ("challenge", "no-weakened-design", _fixtures(lambda fx: [f.pop("partial", None) for f in fx])),
+    ("challenge", "not-recorded", _results(lambda r: r["metrics"].pop("challenge_gap"))),
+    ("challenge", "too-slow", _results(lambda r: r["extra"]["challenge"].update(seconds=MAX_CHALLENGE_SECONDS + 1))),
     ("figure", "no-plot", _edit_solution(_drop_plots)),
     ("opening-cell", "wrong-problem", _opening(lambda t: re.sub(r"\bproblem\s+\d+", "problem 1234567", t))),
     ("opening-cell", "no-problem", _opening(lambda t: re.sub(r"\bproblem\s+\d+", "problem", t))),

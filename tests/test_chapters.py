@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder.notebooks import data_families
+
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT = "CHAPTER_CONTRACT.md"
 CHAPTER_RE = re.compile(r"^ch(\d{2})_[a-z0-9_]+$")
@@ -31,12 +33,13 @@ MIN_STEPS = 3
 MIN_MUTATION_SCORE = 0.9
 MIN_SEEDS = 3
 MAX_WALL_SECONDS = 180
+#: The open challenge step's grade ids and its grading budget (seconds of training and scoring per grading).
+CHALLENGE_ANSWER, CHALLENGE_TEST = "challenge_answer", "challenge_test"
+MAX_CHALLENGE_SECONDS = 30
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 RELEASE_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-#: Modules under keras_patterns.data that are not data families (they need no data card).
-NOT_FAMILIES = {"tfds"}
 #: Calls of matplotlib that draw nothing (settings, closing).
 NOT_DRAWING = {"rcParams", "rc", "rcdefaults", "style", "use", "close", "ioff", "ion", "switch_backend"}
 MUTATION_VERDICTS = ("equivalent", "weakness")  # autograder/mutation.py VERDICTS
@@ -221,30 +224,6 @@ def code_cells_ast(nb):
             tree = None
         out.append((i, tree, text))
     return out
-
-
-def data_families(nb):
-    """The keras_patterns.data families a notebook imports, in order of first import."""
-    found = []
-    for _, tree, text in code_cells_ast(nb):
-        if tree is None:
-            names = re.findall(r"keras_patterns\.data\.(\w+)", text)
-            for m in re.finditer(r"from\s+keras_patterns\.data\s+import\s+\(?([\w\s,]+)", text):
-                names += [n.split()[0] for n in m.group(1).split(",") if n.strip()]
-        else:
-            names = []
-            for node in ast.walk(tree):
-                if isinstance(node, ast.ImportFrom) and node.module:
-                    if node.module == "keras_patterns.data":
-                        names += [a.name for a in node.names]
-                    elif node.module.startswith("keras_patterns.data."):
-                        names.append(node.module.split(".")[2])
-                elif isinstance(node, ast.Import):
-                    names += [a.name.split(".")[2] for a in node.names if a.name.startswith("keras_patterns.data.")]
-        for name in names:
-            if name not in found and name not in NOT_FAMILIES and not name.startswith("_"):
-                found.append(name)
-    return found
 
 
 def draws_a_figure(nb):
@@ -535,6 +514,48 @@ def check_results_record(root, ch):
         yield f"{rel}: wall_seconds {wall} > {MAX_WALL_SECONDS} s (the default profile's budget on a 2-core CPU)"
 
 
+@part("challenge")
+def check_challenge(root, ch):
+    rel = solution_rel(ch)
+    nb = read_notebook(root, rel)
+    found = steps(nb)
+    if CHALLENGE_ANSWER not in found:
+        yield f"{rel} has no challenge step (an answer cell with grade id {CHALLENGE_ANSWER!r})"
+        return
+    if list(found)[-1] != CHALLENGE_ANSWER:
+        yield f"{rel}: the challenge must be the last graded step (after it: {list(found)[list(found).index(CHALLENGE_ANSWER) + 1:]})"
+    tests = {grade_id(c): c for c in found[CHALLENGE_ANSWER]}
+    test = tests.get(CHALLENGE_TEST)
+    if test is None:
+        yield f"the challenge step has no test cell {CHALLENGE_TEST!r}"
+        return
+    text = source(test)
+    if "run_challenge(" not in text:
+        yield f"{CHALLENGE_TEST} does not grade with keras_patterns.challenges.run_challenge"
+    try:
+        body = ast.parse(text).body
+    except SyntaxError:
+        body = []
+    if not body or not isinstance(body[-1], ast.Expr):
+        yield (f"{CHALLENGE_TEST}'s last statement (after its hidden tests) must be an expression giving its "
+               "points (nbgrader reads it as partial credit), e.g. `result.points`")
+    fixtures = read_json(root, f"autograder/fixtures/{ch}.json")
+    points = nbgrader(test).get("points") or 0
+    weakened = [f for f in fixtures if isinstance(f, dict) and isinstance(f.get("partial"), dict)
+                and CHALLENGE_TEST in f["partial"]]
+    if not any(0 < f["partial"][CHALLENGE_TEST][0] and f["partial"][CHALLENGE_TEST][1] < points for f in weakened):
+        yield (f"autograder/fixtures/{ch}.json has no weakened challenge design: a fixture with "
+               f'"partial": {{"{CHALLENGE_TEST}": [low, high]}}, 0 < low <= high < {points:g}')
+    record = read_json(root, f"results/{ch}.json")
+    metrics, limits = record.get("metrics") or {}, record.get("limits") or {}
+    if not ({"challenge_score", "challenge_gap"} <= set(metrics) and "challenge_limit" in limits):
+        yield f"results/{ch}.json does not record the reference design's challenge (record.challenge(result))"
+    seconds = ((record.get("extra") or {}).get("challenge") or {}).get("seconds")
+    if not isinstance(seconds, (int, float)) or seconds > MAX_CHALLENGE_SECONDS:
+        yield (f"results/{ch}.json: the challenge took {seconds!r} s; it must train and score within "
+               f"{MAX_CHALLENGE_SECONDS} s (the grading budget)")
+
+
 @part("figure")
 def check_figure(root, ch):
     nb = read_notebook(root, solution_rel(ch))
@@ -600,6 +621,7 @@ def test_contract_states_the_test_constants():
     assert f"{MIN_MUTATION_SCORE:.0%}".replace("%", " %") in rules["mutation-report"]
     assert f"at least {MIN_SEEDS} `seeds`" in rules["results-record"]
     assert f"at most {MAX_WALL_SECONDS} s" in rules["results-record"]
+    assert f"within {MAX_CHALLENGE_SECONDS} s" in rules["challenge"] and CHALLENGE_TEST in rules["challenge"]
 
 
 def test_course_map_has_the_fourteen_problem_ids():

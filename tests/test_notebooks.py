@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from keras_patterns.results import SMOKE_NOTE
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.parent.name for p in ROOT.glob("solutions/ch*/ch*.ipynb"))
 
@@ -45,6 +47,9 @@ def test_solution_runs_at_smoke(chapter):
     required = REQUIRED.get(chapter, {})
     assert required.get("metrics", set()) <= set(record["metrics"]), "a contracted metric name is missing"
     assert required.get("limits", set()) <= set(record["limits"]) | set(record["metrics"])
-    assert record["claims"] and all(c["verdict"] in ("holds", "does not hold here", "inconclusive")
-                                    for c in record["claims"])
-    assert (ROOT / "build" / "executed" / f"{chapter}.ipynb").exists()
+    # At smoke nothing is trained enough to test a claim: the record and the notebook's output say so.
+    assert record["claims"] and all(c["verdict"] == "inconclusive at smoke" for c in record["claims"])
+    executed = ROOT / "build" / "executed" / f"{chapter}.ipynb"
+    assert SMOKE_NOTE[:60] in executed.read_text(encoding="utf-8"), "the smoke run does not say its numbers mean nothing"
+    # The challenge step ran and its result was recorded.
+    assert {"challenge_score", "challenge_gap"} <= set(record["metrics"]) and "challenge_limit" in record["limits"]
