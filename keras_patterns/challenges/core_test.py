@@ -12,30 +12,14 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from keras_patterns.challenges import ChallengeRuleError, ChallengeRules, ChallengeTask, check_training, run_challenge
+from keras_patterns.challenges import ChallengeRuleError, ChallengeRules, check_training, run_challenge
+from keras_patterns.challenges.gaussians import two_gaussians_task
 
 MU = 1.0
 
 
-def gaussian_task(num_train=512, num_test=4000, **rules):
-    rng = np.random.default_rng(7)
-
-    def draw(n):
-        y = rng.integers(0, 2, size=n)
-        x = (rng.normal(size=n) + MU * (2 * y - 1)).astype("float32")[:, None]
-        return x, y
-
-    x_train, y_train = draw(num_train)
-    x_test, y_test = draw(num_test)
-    bayes = 100 * float(np.mean((x_test[:, 0] > 0) == (y_test == 1)))
-    settings = dict(max_params=50, max_updates=400, max_batch_size=64, full_within=2.0, zero_at=6.0)
-    settings.update(rules)
-    return ChallengeTask(
-        name="two Gaussians", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
-        loss="sparse_categorical_crossentropy",
-        score=lambda y, p: 100 * float(np.mean(np.argmax(p, axis=-1) == y)),
-        limit=bayes, higher_is_better=True, units="accuracy points", rules=ChallengeRules(**settings),
-    )
+def gaussian_task(**kwargs):
+    return two_gaussians_task(mu=MU, **kwargs)
 
 
 def logistic(epochs=10, learning_rate=0.05, batch_size=32, hidden=None):
