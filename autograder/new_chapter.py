@@ -8,14 +8,16 @@
   course map in `CHAPTER_CONTRACT.md`, the pattern's terms in English and Chinese where the course
   map's pattern names them), the parameters and set-up cells, three graded step stubs (an answer cell
   between `### BEGIN SOLUTION` / `### END SOLUTION`, a locked test cell with visible asserts and
-  hidden tests), a figure cell and a results-record cell;
-- `autograder/fixtures/CH.json`: one wrong answer per step, each failing its step's test cell;
+  hidden tests), a placeholder challenge step (`challenge_answer`, `challenge_test`: the two-Gaussians
+  task of `keras_patterns.challenges.gaussians`), a figure cell and a results-record cell;
+- `autograder/fixtures/CH.json`: one wrong answer per step, each failing its step's test cell, and two
+  challenge designs (one earning partial points, one breaking a rule);
 - an entry for CH in `autograder/screen.json` (the step function names: point them at the library's
   implementations of the steps).
 
 The skeleton passes the contract's shape parts (`solution`, `graded-steps`, `hidden-tests`,
 `fixtures`, `figure`, `opening-cell`, `screen-entry`) as it is; `release`, `data-cards`,
-`mutation-report` and `results-record` come from running the tools on the written chapter (see "How
+`mutation-report`, `results-record` and `challenge` (which needs the record) come from running the tools on the written chapter (see "How
 to add a chapter" in `CHAPTER_CONTRACT.md`). The steps are placeholders (row means, running sums, time
 reversal) that run on NumPy alone, so `kp selftest` and the mutation tool work on the skeleton at once;
 replace every `TODO`.
@@ -177,6 +179,67 @@ def _code(chapter_id, key, text, *, grade_id=None, solution=False, grade=False, 
             "outputs": [], "source": _lines(text)}
 
 
+CHALLENGE_TEXT = """## 4 · Challenge: your own model against the limit
+
+TODO: the chapter's task (keras_patterns/challenges/FAMILY.py) in place of the placeholder (two Gaussian
+classes, whose Bayes accuracy is Phi(mu)). Say: what is fixed (the training and test sets, whatever the
+profile; the loss), the limit and how it is computed on the same test set, the rules with their numbers
+(parameters, optimizer updates = epochs x ceil(training examples / batch size), batch size), the scale
+(full points within 2 points of the limit, none from 6, linear between), that the grade is the same on
+every grading (seeded, deterministic ops), and the time budget (at most 30 s).
+
+`build_challenge_model()` takes no argument and returns `(model, training)`: an **uncompiled**
+`keras.Model` with TODO inputs (shape, dtype) and outputs (shape), and a dict with any of `optimizer`
+(`"adam"`, `"adamw"`, `"rmsprop"`, `"sgd"`, `"nadam"`), `learning_rate` (float), `batch_size` (int) and
+`epochs` (int). A design that breaks a rule scores 0, with a message saying what to change."""
+
+CHALLENGE_ANSWER = """import keras
+
+
+def build_challenge_model():
+    \"\"\"Return (model, training): an uncompiled keras.Model and its training settings (see the rules above).\"\"\"
+    ### BEGIN SOLUTION
+    inputs = keras.Input(shape=(1,))
+    outputs = keras.layers.Dense(2, activation="softmax")(inputs)
+    model = keras.Model(inputs, outputs)
+    return model, {"optimizer": "adam", "learning_rate": 0.05, "batch_size": 32, "epochs": 10}
+    ### END SOLUTION"""
+
+CHALLENGE_TEST = """\"\"\"Your design, trained on the fixed data and graded by its gap to the limit (points: its value below).\"\"\"
+from keras_patterns.challenges import run_challenge
+from keras_patterns.challenges.gaussians import two_gaussians_task  # TODO: the chapter's task
+
+challenge_task = two_gaussians_task()
+result = run_challenge(challenge_task, build_challenge_model, points=4)
+assert result.params <= challenge_task.rules.max_params
+### BEGIN HIDDEN TESTS
+assert result.updates <= challenge_task.rules.max_updates
+### END HIDDEN TESTS
+result.points"""
+
+#: The skeleton's challenge fixtures: a design that cannot learn the threshold (partial points), one too big (0).
+CHALLENGE_FIXTURES = [
+    {"name": "challenge_fixed_threshold",
+     "description": "No bias and an input shifted by 0.65: the decision threshold is stuck at 0.65, not 0.",
+     "cell": "challenge_answer",
+     "source": CHALLENGE_ANSWER.split("    ### BEGIN SOLUTION")[0] + (
+         "    inputs = keras.Input(shape=(1,))\n"
+         "    shifted = keras.layers.Rescaling(1.0, offset=-0.65)(inputs)\n"
+         "    outputs = keras.layers.Dense(2, activation=\"softmax\", use_bias=False)(shifted)\n"
+         "    return keras.Model(inputs, outputs), {\"learning_rate\": 0.05, \"epochs\": 10}\n"),
+     "fails": [], "partial": {"challenge_test": [0.5, 3.5]}},
+    {"name": "challenge_too_many_parameters",
+     "description": "A hidden layer of 64 units: more parameters than the rules allow.",
+     "cell": "challenge_answer",
+     "source": CHALLENGE_ANSWER.split("    ### BEGIN SOLUTION")[0] + (
+         "    inputs = keras.Input(shape=(1,))\n"
+         "    hidden = keras.layers.Dense(64, activation=\"tanh\")(inputs)\n"
+         "    outputs = keras.layers.Dense(2, activation=\"softmax\")(hidden)\n"
+         "    return keras.Model(inputs, outputs), {\"learning_rate\": 0.05, \"epochs\": 10}\n"),
+     "fails": ["challenge_test"]},
+]
+
+
 def skeleton_notebook(chapter_id, title, problem, section, pattern):
     """The solution notebook of a new chapter (nbformat 4.5 JSON as a dict)."""
     number = int(CHAPTER_RE.match(chapter_id).group(1))
@@ -231,7 +294,10 @@ print(f"profile={session.profile} backend={session.backend} device={session.devi
                 f'### BEGIN HIDDEN TESTS\n{s["hidden"]}\n### END HIDDEN TESTS')
         cells.append(_code(ch, f"{s['stem']}_tests", test, grade_id=f"{s['stem']}_tests", grade=True, points=2))
     cells += [
-        _markdown(ch, "figure_text", "## 4 · A figure\n\nTODO: the figure a lecturer would put on a slide."),
+        _markdown(ch, "challenge_text", CHALLENGE_TEXT),
+        _code(ch, "challenge_answer", CHALLENGE_ANSWER, grade_id="challenge_answer", solution=True),
+        _code(ch, "challenge_test", CHALLENGE_TEST, grade_id="challenge_test", grade=True, points=4),
+        _markdown(ch, "figure_text", "## 5 · A figure\n\nTODO: the figure a lecturer would put on a slide."),
         _code(ch, "figure", """_t = np.arange(1, 11)
 fig, ax = plt.subplots(figsize=(6, 3.2))
 ax.plot(_t, step_two(np.ones(10)) / _t, marker="o", label="TODO: model")
@@ -240,14 +306,15 @@ ax.set_xlabel("TODO")
 ax.set_ylabel("TODO")
 ax.legend()
 plt.show()""", grade_id="locked_figure"),
-        _markdown(ch, "claim_text", "## 5 · The claim, measured\n\nTODO: the textbook chapter's claim, what is "
+        _markdown(ch, "claim_text", "## 6 · The claim, measured\n\nTODO: the textbook chapter's claim, what is "
                   "measured over the seeds, and the verdict (at `smoke` the numbers only prove that the code runs)."),
         _code(ch, "claim", f"""record = ResultsRecord("{ch}", session, seeds=SEEDS)
 record.metric("TODO_metric", 0.0)
 record.limit("TODO_limit", 0.0)
 record.headline("TODO_metric", "TODO_limit")
-record.claim("TODO_claim", "TODO: the claim, in words.", {{}}, verdict(False, inconclusive=True))
-print("results written to", record.save())""", grade_id="locked_claim"),
+record.claim("TODO_claim", "TODO: the claim, in words.", {{}}, verdict(False, inconclusive=True, profile=session.profile))
+record.challenge(result)  # the reference design's challenge (this cell runs after the last graded cell)
+record.save()  # prints where: build/results/{ch}.json at the course root, or $KP_RESULTS_DIR""", grade_id="locked_claim"),
     ]
     return {
         "cells": cells,
@@ -266,7 +333,7 @@ def skeleton_fixtures():
         {"name": s["wrong"][0], "description": s["wrong"][1], "cell": f"{s['stem']}_answer",
          "source": s["wrong"][2].splitlines(), "fails": [f"{s['stem']}_tests"]}
         for s in STEPS
-    ]
+    ] + [{**fx, "source": fx["source"].splitlines()} for fx in CHALLENGE_FIXTURES]
 
 
 def new_chapter(root, chapter_id, *, title=None, problem=None):

@@ -14,6 +14,7 @@ from test_chapters import CHECKS, REPO, is_answer_cell, is_test_cell, grade_id, 
 
 #: The parts a skeleton has as it is; the others come from running the tools on the written chapter.
 SHAPE_PARTS = {"solution", "graded-steps", "hidden-tests", "fixtures", "figure", "opening-cell", "screen-entry"}
+#: Of the rest, `challenge` holds in the notebook and fixtures but needs the results record.
 
 
 @pytest.fixture
@@ -63,7 +64,8 @@ def test_skeleton_is_a_valid_notebook_with_locked_setup(root):
 
 
 def _run_steps(nb, replace=None):
-    """{test cell id: None or the AssertionError} after running the answer and test cells with NumPy."""
+    """{test cell id: None or the error} after running the answer and test cells (the steps with NumPy,
+    the challenge with Keras), and the challenge's points."""
     namespace, outcome = {"np": np}, {}
     for cell in nb["cells"]:
         if is_answer_cell(cell):
@@ -72,20 +74,26 @@ def _run_steps(nb, replace=None):
             try:
                 exec(source(cell), namespace)
                 outcome[grade_id(cell)] = None
-            except AssertionError as err:
+            except Exception as err:  # an assert, or the challenge refusing a design
                 outcome[grade_id(cell)] = err
-    return outcome
+    result = namespace.get("result")
+    return outcome, (None if result is None or outcome.get("challenge_test") else result.points)
 
 
 def test_skeleton_steps_pass_and_fixtures_fail(root):
     ch = "ch05_hazard_survival"
     new_chapter(root, ch)
     nb = read_notebook(root, solution_rel(ch))
-    assert all(err is None for err in _run_steps(nb).values())
+    outcome, points = _run_steps(nb)
+    assert all(err is None for err in outcome.values()) and points == 4.0
     fixtures = json.loads((root / f"autograder/fixtures/{ch}.json").read_text(encoding="utf-8"))
+    assert any("partial" in f for f in fixtures) and any(f["fails"] == ["challenge_test"] for f in fixtures)
     for f in fixtures:
-        outcome = _run_steps(nb, {f["cell"]: "\n".join(f["source"])})
+        outcome, points = _run_steps(nb, {f["cell"]: "\n".join(f["source"])})
         assert {t for t, err in outcome.items() if err is not None} == set(f["fails"]), f["name"]
+        if "partial" in f:
+            low, high = f["partial"]["challenge_test"]
+            assert low <= points <= high, (f["name"], points)
 
 
 def test_refuses_to_overwrite_and_bad_ids(root):
