@@ -14,7 +14,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PROFILE ?= default
 
-.PHONY: demo test test-jax test-python test-fast release release-check selftest lab clean sandbox python-check
+.PHONY: demo test test-jax test-python test-fast test-doctest mutation-lib mutation-sample release release-check selftest lab clean sandbox python-check
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY)" || bin/find-python $(PYTHON)
@@ -44,11 +44,36 @@ sandbox:
 
 # Every test on TensorFlow, then the library's unit tests again on JAX (TFDS builders need TensorFlow).
 test: python-check $(STAMP) sandbox
-	$(BIN)/python -m pytest --durations=25
+	$(BIN)/python -m pytest --durations=25 -r s
+	$(MAKE) --no-print-directory test-doctest
 	$(MAKE) --no-print-directory test-jax
+	$(MAKE) --no-print-directory mutation-sample
+
+# The library's docstring examples, run as doctests (they show their outputs). Not collected: the
+# package keras_patterns/challenges/ (being written) and results.py (its example needs a fix: the lead's).
+DOCTEST_IGNORE := --ignore=keras_patterns/challenges --ignore=keras_patterns/results.py
+test-doctest: $(STAMP)
+	$(BIN)/python -m pytest --doctest-modules keras_patterns --ignore-glob='*_test.py' $(DOCTEST_IGNORE) \
+	  -p no:cacheprovider -q -r s
+
+# Mutation testing of the library (MUTATION_LIB.md): every module in benchmarks/mutation_lib.py's MODULES,
+# one worker, a report per module in benchmarks/mutation_lib/ (the full run: about an hour on 2 cores).
+# MODULES="oracles/hmm metrics" runs some.
+mutation-lib: $(STAMP)
+	nice -n 15 $(BIN)/python benchmarks/mutation_lib.py $(MODULES)
+
+# CI's seeded sample: MUTATION_SAMPLE mutants of each fast module's compute code must fare as the
+# committed reports say (a mutant recorded killed that now survives fails the run), and the sample's
+# kill rate must reach 90 %.
+MUTATION_SAMPLE ?= 6
+MUTATION_SEED ?= 0
+MUTATION_CI_MODULES ?= oracles/hmm oracles/ar1 oracles/random_walks baselines data/graphs metrics
+mutation-sample: $(STAMP)
+	$(BIN)/python benchmarks/mutation_lib.py --sample $(MUTATION_SAMPLE) --seed $(MUTATION_SEED) --check \
+	  $(MUTATION_CI_MODULES)
 
 test-jax: $(STAMP)
-	KERAS_BACKEND=jax $(BIN)/python -m pytest keras_patterns -m "not slow" -p no:cacheprovider \
+	KERAS_BACKEND=jax $(BIN)/python -m pytest keras_patterns -m "not slow" -p no:cacheprovider -r s \
 	  --ignore-glob='keras_patterns/data/tfds*'
 
 # On another supported Python (CI: 3.12 and 3.13, beside the full suite on 3.11): the library's unit

@@ -72,7 +72,16 @@ class MaskedQ3(keras.metrics.Metric):
 
     Example:
 
-    >>> model.compile("adam", "sparse_categorical_crossentropy", metrics=[MaskedQ3()])
+    >>> metric = MaskedQ3()
+    >>> y_prob = np.eye(3)[[[0, 2, 2], [1, 1, 1]]]            # predicted classes 0 2 2 and 1 1 1
+    >>> metric.update_state(np.array([[0, 1, 2]]), y_prob[:1], sample_weight=np.array([[1, 1, 0]]))
+    >>> metric.update_state(np.array([[1, 0, 0]]), y_prob[1:])   # pooled: 1 + 1 right of 2 + 3
+    >>> round(float(metric.result()), 4)
+    0.4
+    >>> metric.reset_state(); float(metric.result())
+    0.0
+
+    In a model: `model.compile("adam", "sparse_categorical_crossentropy", metrics=[MaskedQ3()])`.
 
     Used in chapter 01.
     """

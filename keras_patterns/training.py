@@ -132,10 +132,14 @@ def fit_forecaster(build, inputs, targets, validation=None, *, seed, max_steps, 
 
     Example:
 
-    >>> X, Y = make_windows(simulate_ar1(600), 8, (1, 2, 4))
-    >>> model, info = fit_forecaster(lambda: build_direct_forecaster(8, (1, 2, 4)),
-    ...                              X, horizon_targets(Y, (1, 2, 4)), seed=0, max_steps=50)
-    >>> info["steps"]       # 9 steps per epoch, 6 epochs: 54
+    >>> from keras_patterns.data.series import horizon_targets, make_windows
+    >>> from keras_patterns.models.forecasters import build_direct_forecaster
+    >>> from keras_patterns.oracles.ar1 import simulate_ar1
+    >>> X, Y = make_windows(simulate_ar1(600, seed=0), 8, (1, 2, 4))
+    >>> model, info = fit_forecaster(lambda: build_direct_forecaster(8, (1, 2, 4), num_hiddens=4),
+    ...                              X, horizon_targets(Y, (1, 2, 4)), seed=0, max_steps=25)
+    >>> info["epochs"], info["steps"]       # 589 windows: 10 steps per epoch, 3 epochs
+    (3, 30)
 
     Used in chapter 11.
     """

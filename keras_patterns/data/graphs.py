@@ -251,7 +251,8 @@ def sample_walks(transition, length, num_walks, seed, start=None):
 
     Example:
 
-    >>> p = random_walks.transition_matrix(nx.path_graph(3))     # keras_patterns.oracles
+    >>> from keras_patterns.oracles import random_walks
+    >>> p = random_walks.transition_matrix(nx.path_graph(3))
     >>> walks = sample_walks(p, length=4, num_walks=2, seed=0, start=1)
     >>> walks.shape, walks[:, 0].tolist()
     ((2, 5), [1, 1])

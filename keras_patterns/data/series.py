@@ -71,7 +71,8 @@ def load_sunspots():
 
     Example:
 
-    >>> load_sunspots().shape      # (309,)
+    >>> load_sunspots().shape
+    (309,)
 
     Used in chapter 11.
     """
@@ -88,7 +89,8 @@ def load_co2():
 
     Example:
 
-    >>> load_co2().shape      # (526,)
+    >>> load_co2().shape
+    (526,)
 
     Used in chapter 11.
     """
@@ -102,7 +104,8 @@ def load_nile():
 
     Example:
 
-    >>> load_nile().shape      # (100,)
+    >>> load_nile().shape
+    (100,)
 
     Used in chapter 11.
     """
@@ -166,7 +169,8 @@ def chronological_split(series, test_fraction=0.2):
     Example:
 
     >>> train, test = chronological_split(np.arange(10.0), 0.2)
-    >>> train.shape, test.shape       # (8,), (2,)
+    >>> train.shape, test.shape
+    ((8,), (2,))
 
     Used in chapter 11.
     """
@@ -253,7 +257,8 @@ def prepare_series(name, *, test_fraction=0.2, difference=False):
     Example:
 
     >>> split = prepare_series("sunspots")
-    >>> split.train.shape, split.test.shape        # (247,), (62,)
+    >>> split.train.shape, split.test.shape
+    ((247,), (62,))
 
     Used in chapter 11.
     """
@@ -291,8 +296,10 @@ def make_windows(series, window, horizons):
     Example:
 
     >>> X, Y = make_windows(np.arange(10.0), window=3, horizons=(1, 2))
-    >>> X.shape, Y.shape        # (6, 3, 1), (6, 2)
-    >>> X[0, :, 0], Y[0]        # [0, 1, 2], [3, 4]
+    >>> X.shape, Y.shape
+    ((6, 3, 1), (6, 2))
+    >>> X[0, :, 0].tolist(), Y[0].tolist()
+    ([0.0, 1.0, 2.0], [3.0, 4.0])
 
     Used in chapter 11.
     """
@@ -323,7 +330,8 @@ def horizon_targets(Y, horizons):
     Example:
 
     >>> X, Y = make_windows(np.arange(40.0), 8, (1, 4, 16))
-    >>> horizon_targets(Y, (1, 4, 16)).shape       # (17, 3)
+    >>> horizon_targets(Y, (1, 4, 16)).shape
+    (17, 3)
 
     Used in chapter 11.
     """
@@ -371,7 +379,8 @@ def classical_baseline_mse(series, horizons, *, test_fraction=0.2, order=(2, 0, 
     Example:
 
     >>> split = prepare_series("sunspots")
-    >>> classical_baseline_mse(split.series, (1, 2, 4), **DEFAULT_ARIMA["sunspots"])   # shape (3,)
+    >>> classical_baseline_mse(split.series, (1, 2, 4), **DEFAULT_ARIMA["sunspots"]).shape
+    (3,)
 
     Used in chapter 11.
     """

@@ -29,8 +29,8 @@ def input_gradients(fn, inputs):
     Example:
 
     >>> g = input_gradients(lambda x: keras.ops.sum(x ** 2, axis=-1), np.ones((2, 3)))
-    >>> g            # 2 * x
-    array([[2., 2., 2.], [2., 2., 2.]], dtype=float32)
+    >>> g.tolist()   # 2 * x
+    [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]
     """
     x_np = np.asarray(inputs)
     if not np.issubdtype(x_np.dtype, np.floating):

@@ -49,7 +49,8 @@ def build_direct_forecaster(window, horizons, num_hiddens=32, *, name="direct_fo
     Example:
 
     >>> model = build_direct_forecaster(16, (1, 2, 4, 8, 16), num_hiddens=32)
-    >>> model(np.zeros((4, 16, 1), "float32")).shape      # (4, 5)
+    >>> tuple(model(np.zeros((4, 16, 1), "float32")).shape)
+    (4, 5)
 
     Used in chapter 11.
     """
@@ -78,8 +79,10 @@ def teacher_forcing_inputs(window, targets):
 
     Example:
 
+    >>> from keras_patterns.data.series import make_windows
     >>> X, Y = make_windows(np.arange(10.0), 3, (1, 2))
-    >>> teacher_forcing_inputs(X, Y)[0, :, 0]          # [2, 3], shape (2,)
+    >>> keras.ops.convert_to_numpy(teacher_forcing_inputs(X, Y))[0, :, 0].tolist()   # the last input, then the first target
+    [2.0, 3.0]
 
     Used in chapter 11.
     """
@@ -116,12 +119,17 @@ class IteratedForecaster(keras.Model):
 
     Example:
 
-    >>> X, Y = make_windows(simulate_ar1(600), 16, (1, 2, 4, 8, 16))
-    >>> model = IteratedForecaster(32)
+    >>> from keras_patterns.data.series import make_windows
+    >>> from keras_patterns.oracles.ar1 import simulate_ar1
+    >>> X, Y = make_windows(simulate_ar1(100, seed=0), 16, (1, 2, 4, 8, 16))
+    >>> model = IteratedForecaster(8)
     >>> model.compile(optimizer="adam", loss="mse")
-    >>> model.fit((X, teacher_forcing_inputs(X, Y)), Y, epochs=1, verbose=0)
-    >>> model((X, teacher_forcing_inputs(X, Y))).shape      # (569, 16)
-    >>> model.forecast(X, 16).shape                         # (569, 16)
+    >>> model.fit((X, teacher_forcing_inputs(X, Y)), Y, epochs=1, verbose=0)  # doctest: +ELLIPSIS
+    <keras.src.callbacks.history.History object at ...>
+    >>> tuple(model((X, teacher_forcing_inputs(X, Y))).shape)   # 100 - 16 - 16 + 1 windows
+    (69, 16)
+    >>> tuple(model.forecast(X, 16).shape)
+    (69, 16)
 
     Used in chapter 11.
     """

@@ -58,8 +58,9 @@ def build_bidirectional_tagger(num_tokens, num_hiddens=64, num_classes=3, *, cel
 
     Example:
 
-    >>> model = build_bidirectional_tagger(20, num_hiddens=32)
-    >>> model(np.ones((4, 50), "int32")).shape    # (4, 50, 3)
+    >>> model = build_bidirectional_tagger(20, num_hiddens=8)
+    >>> tuple(model(np.ones((4, 50), "int32")).shape)
+    (4, 50, 3)
 
     Used in chapter 01.
     """
@@ -92,8 +93,9 @@ def build_causal_tagger(num_tokens, num_hiddens=64, num_classes=3, *, cell="gru"
 
     Example:
 
-    >>> model = build_causal_tagger(20, num_hiddens=32)
-    >>> model(np.ones((4, 50), "int32")).shape    # (4, 50, 3)
+    >>> model = build_causal_tagger(20, num_hiddens=8)
+    >>> tuple(model(np.ones((4, 50), "int32")).shape)
+    (4, 50, 3)
 
     Used in chapter 01.
     """
