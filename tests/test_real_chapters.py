@@ -44,6 +44,9 @@ SHORTCUTS = {
                           "def transition_matrix(graph):\n    return _rw.transition_matrix(graph)\n"),
 }
 
+#: The challenge step's test cell (the contract's part `challenge`).
+CHALLENGE_TEST = "challenge_test"
+
 #: Seconds per cell: the batch runs two kernels on CI's two cores.
 CELL_TIMEOUT = 60
 
@@ -75,9 +78,16 @@ def graded_class(request):
         hostile = _hostile_students(chapter)
         subs = [Submission(case, chapter, nb, notes=list(notes), label=case) for case, nb, _, notes in cases]
         subs += [Submission(name, chapter, nb, label=name) for name, nb in hostile.items()]
+        # The weakened challenge design twice more, as two other students: three gradings of one submission.
+        weakened = [(case, nb) for case, nb, expected, _ in cases if isinstance(expected.get(CHALLENGE_TEST), tuple)]
+        again = [f"regraded_{i}" for i in (1, 2)] if weakened else []
+        subs += [Submission(name, chapter, weakened[0][1], label=name) for name in again]
         results = grader.grade(subs, feedback=True)
         checks = check_results(chapter, cases, results[: len(cases)], grader)
-    return chapter, checks, dict(zip(hostile, results[len(cases):]))
+    rest = dict(zip([*hostile, *again], results[len(cases):]))
+    if weakened:
+        rest["weakened"] = results[[c[0] for c in cases].index(weakened[0][0])]
+    return chapter, checks, rest
 
 
 def test_every_real_chapter_has_a_shortcut_attack():
@@ -115,6 +125,18 @@ def test_hostile_students_of_the_chapter(graded_class):
     cut = got["shortcut"]
     assert cut.status == "screened" and cut.score == full - sum(points[t] for t in answers[first]), summary
     assert all(cut.cells[t] == 0 for t in answers[first])
+
+
+@needs_bwrap
+@pytest.mark.slow
+def test_the_challenge_grade_is_the_same_on_three_gradings(graded_class):
+    """The weakened challenge design, graded three times by different kernels: the same partial points."""
+    chapter, _, got = graded_class
+    assert "weakened" in got, f"{chapter.id} has no weakened challenge design (a fixture with 'partial')"
+    points = [got[k].cells.get(CHALLENGE_TEST) for k in ("weakened", "regraded_1", "regraded_2")]
+    full = got["weakened"].max_cells[CHALLENGE_TEST]
+    assert points[0] is not None and 0 < points[0] < full, points
+    assert points[0] == points[1] == points[2], f"{chapter.id}: the same design graded {points}"
 
 
 @needs_bwrap
