@@ -54,11 +54,21 @@ def test_a_trained_logistic_regression_earns_full_points_and_the_same_every_run(
     assert first.params == 4 and first.updates == 10 * math.ceil(512 / 32)
 
 
-def test_an_untrained_model_earns_less_than_a_trained_one():
-    # One update at a tiny learning rate from a seeded start: the weights barely move.
+def test_a_design_stuck_at_the_wrong_threshold_earns_partial_points():
+    # No bias and the input shifted by 0.65: the decision is x > 0.65, whose expected accuracy is
+    # (Phi(mu - 0.65) + Phi(mu + 0.65)) / 2 = 79.4 %, about 4.5 points below Phi(mu): on the linear part of the scale.
+    def build():
+        inputs = keras.Input(shape=(1,))
+        shifted = keras.layers.Rescaling(1.0, offset=-0.65)(inputs)
+        return keras.Model(inputs, keras.layers.Dense(2, activation="softmax", use_bias=False)(shifted)), {
+            "learning_rate": 0.05, "epochs": 10}
+
     task = gaussian_task()
-    weak = run_challenge(task, logistic(epochs=1, learning_rate=1e-5, batch_size=64), points=4, verbose=False)
-    assert weak.gap > 2.0 and weak.points < 4.0
+    stuck = run_challenge(task, build, points=4, verbose=False)
+    expected = 50 * (norm.cdf(MU - 0.65) + norm.cdf(MU + 0.65))
+    assert abs(stuck.score - expected) < 1.5
+    assert 2.0 < stuck.gap < 6.0 and 0 < stuck.points < 4
+    assert stuck.points == round(4 * (6.0 - stuck.gap) / 4.0, 2)
 
 
 def test_a_wrong_gap_direction_would_show_for_errors():
