@@ -28,3 +28,39 @@ def test_window_logreg_learns_a_local_rule():
 def test_bad_tokens_are_named():
     with pytest.raises(ValueError, match="1..3"):
         window_features(np.array([[4]]), np.array([[True]]), 3)
+
+
+# --- Issue 15: exact values (counted by hand), defaults, dtype. ---
+
+
+def test_majority_accuracy_is_the_test_share_of_the_training_majority():
+    # Training: real labels 2, 2, 1, 0, 2 (the padded 1s do not count): the majority is 2.
+    y_train = np.array([[2, 2, 1, 1], [0, 2, 1, 1]])
+    m_train = np.array([[1, 1, 1, 0], [1, 1, 0, 0]])
+    # Test: real labels 2, 0, 2, 1 -> 2 of 4 are 2; the padded 2 does not count.
+    y_test = np.array([[2, 0, 2], [1, 2, 2]])
+    m_test = np.array([[1, 1, 1], [1, 0, 0]])
+    assert majority_accuracy(y_train, m_train, y_test, m_test) == 0.5
+    assert majority_accuracy(y_train, m_train, y_test == 2, m_test) == 0.0  # labels 1/0: 2 is never right
+
+
+def test_window_features_default_half_width_is_eight_and_float32():
+    tokens = np.array([[1, 2, 3]])
+    f = window_features(tokens, tokens > 0, num_tokens=3)
+    assert f.dtype == np.float32
+    assert f.shape == (3, 17 * 4)
+    np.testing.assert_array_equal(f, window_features(tokens, tokens > 0, num_tokens=3, half_width=8))
+    # The centre slot (8) holds the residue itself.
+    assert f.reshape(3, 17, 4)[:, 8].argmax(-1).tolist() == [1, 2, 3]
+
+
+def test_window_logreg_defaults_are_the_documented_ones():
+    rng = np.random.default_rng(1)
+    x = rng.integers(1, 5, size=(60, 20))
+    y = ((np.roll(x, -3, axis=1) + x) % 3).astype(int)  # a rule over a window of 4
+    m = np.ones_like(x, bool)
+    train, test = (x[:40], y[:40], m[:40]), (x[40:], y[40:], m[40:])
+    default = window_logreg_accuracy(train, test, 4)
+    assert default == window_logreg_accuracy(train, test, 4, half_width=8, C=0.05, seed=0)
+    assert default != window_logreg_accuracy(train, test, 4, half_width=8, C=5.0)
+    assert default != window_logreg_accuracy(train, test, 4, half_width=9)

@@ -137,3 +137,47 @@ def test_direct_excess_is_never_below_iterated_and_equal_at_one_step():
 def test_bad_arguments_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# --- Issue 15: defaults, prefixes and the sigma^2 scaling of every error. ---
+
+
+def test_simulate_ar1_default_seed_is_zero_and_shorter_series_are_prefixes():
+    np.testing.assert_array_equal(ar1.simulate_ar1(20), ar1.simulate_ar1(20, seed=0))
+    long = ar1.simulate_ar1(50, seed=3)
+    for n in (1, 2, 3, 10):
+        np.testing.assert_allclose(ar1.simulate_ar1(n, seed=3), long[:n], rtol=0, atol=1e-12)
+    # A Generator is used as it is: two calls on one generator continue its stream.
+    rng = np.random.default_rng(3)
+    first, second = ar1.simulate_ar1(5, seed=rng), ar1.simulate_ar1(5, seed=rng)
+    assert not np.allclose(first, second)
+    np.testing.assert_allclose(first, long[:5], atol=1e-12)
+
+
+@pytest.mark.parametrize("sigma", [0.5, 2.0])
+def test_every_error_scales_with_sigma_squared(sigma):
+    horizons = [1, 2, 5]
+    base = dict(phi=0.8, sigma=1.0)
+    scaled = dict(phi=0.8, sigma=sigma)
+    s2 = sigma**2
+    np.testing.assert_allclose(ar1.optimal_mse(horizons, **scaled), s2 * ar1.optimal_mse(horizons, **base))
+    np.testing.assert_allclose(ar1.iterated_excess_mse(0.7, horizons, **scaled),
+                               s2 * ar1.iterated_excess_mse(0.7, horizons, **base))
+    np.testing.assert_allclose(ar1.iterated_mse(0.7, horizons, **scaled), s2 * ar1.iterated_mse(0.7, horizons, **base))
+    for strategy in ("iterated", "direct"):
+        np.testing.assert_allclose(ar1.asymptotic_excess_mse(horizons, 500, strategy=strategy, **scaled),
+                                   s2 * ar1.asymptotic_excess_mse(horizons, 500, strategy=strategy, **base))
+    np.testing.assert_allclose(ar1.autocovariance([0, 3], **scaled), s2 * ar1.autocovariance([0, 3], **base))
+
+
+def test_asymptotic_excess_mse_default_is_iterated_with_its_closed_form():
+    h = np.array([1, 3, 8])
+    phi, sigma, n = 0.7, 1.5, 400
+    by_hand = h**2 * phi ** (2 * h - 2) * sigma**2 / n
+    np.testing.assert_allclose(ar1.asymptotic_excess_mse(h, n, phi=phi, sigma=sigma), by_hand, rtol=1e-12)
+    np.testing.assert_allclose(ar1.asymptotic_excess_mse(h, n, strategy="iterated", phi=phi, sigma=sigma), by_hand)
+
+
+def test_fit_ar1_coefficient_returns_a_python_float_for_one_series():
+    coef = ar1.fit_ar1_coefficient(ar1.simulate_ar1(300, seed=1))
+    assert type(coef) is float

@@ -177,3 +177,65 @@ def test_label_posterior_checks_the_state_to_label_map():
         hmm.label_posterior(post, np.array([0, 1, 2]), num_labels=2)
     with pytest.raises(ValueError, match=r"Expected shapes posteriors\[0\] \(T, L\), labels\[0\] \(T,\)"):
         hmm.argmax_accuracy([post], [np.zeros(3, dtype=int)])
+
+
+# --- Issue 15: properties, exact values against brute force, defaults and label counts. ---
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), length=st.integers(1, 30), num_states=st.integers(1, 4))
+def test_filtering_rows_sum_to_one_and_agree_with_smoothing_at_the_last_step(seed, length, num_states):
+    rng = np.random.default_rng(seed)
+    initial, transition, emission = random_hmm(rng, num_states=num_states, num_symbols=3)
+    obs = rng.integers(0, 3, size=length)
+    filtered = hmm.forward_filter(obs, initial, transition, emission)
+    smoothed = hmm.forward_backward(obs, initial, transition, emission)
+    assert filtered.shape == smoothed.shape == (length, num_states)
+    np.testing.assert_allclose(filtered.sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(smoothed.sum(axis=1), 1.0, atol=1e-12)
+    assert filtered.min() >= 0 and smoothed.min() >= 0
+    np.testing.assert_allclose(filtered[-1], smoothed[-1], atol=1e-10)
+
+
+def _sampled_hmm_problem(seed=5):
+    rng = np.random.default_rng(seed)
+    initial, transition, emission = random_hmm(rng, num_states=3, num_symbols=3)
+    state_to_label = np.array([0, 1, 1])
+    observations = [rng.integers(0, 3, size=n) for n in (4, 6, 5)]
+    labels = [rng.integers(0, 2, size=len(o)) for o in observations]
+    return observations, labels, initial, transition, emission, state_to_label
+
+
+def test_q3_limit_and_expected_accuracy_equal_their_brute_force_values():
+    observations, labels, initial, transition, emission, s2l = _sampled_hmm_problem()
+    for method, index in (("smoothing", 0), ("filtering", 1)):
+        hits = total = max_sum = 0.0
+        for obs, lab in zip(observations, labels):
+            state_post = brute_force(obs, initial, transition, emission)[index]
+            label_post = np.stack([state_post[:, s2l == k].sum(1) for k in range(2)], axis=1)
+            hits += np.sum(label_post.argmax(1) == lab)
+            max_sum += label_post.max(1).sum()
+            total += len(obs)
+        q3 = hmm.q3_limit(observations, labels, initial, transition, emission, s2l, method=method)
+        expected = hmm.expected_accuracy(observations, initial, transition, emission, s2l, method=method)
+        assert q3 == pytest.approx(hits / total, abs=1e-12)
+        assert expected == pytest.approx(max_sum / total, abs=1e-12)
+    # The default method is smoothing, for both.
+    args = (initial, transition, emission, s2l)
+    assert hmm.q3_limit(observations, labels, *args) == hmm.q3_limit(observations, labels, *args, method="smoothing")
+    smooth = hmm.expected_accuracy(observations, *args, method="smoothing")
+    assert hmm.expected_accuracy(observations, *args) == smooth
+    assert hmm.expected_accuracy(observations, *args, method="filtering") != pytest.approx(smooth, abs=1e-6)
+
+
+def test_label_posteriors_have_one_column_per_label():
+    observations, _, initial, transition, emission, s2l = _sampled_hmm_problem()
+    post = hmm.forward_backward(observations[0], initial, transition, emission)
+    assert hmm.label_posterior(post, s2l).shape == (4, 2)
+    wide = hmm.label_posteriors(observations, initial, transition, emission, s2l, num_labels=4)
+    assert [p.shape for p in wide] == [(4, 4), (6, 4), (5, 4)]
+    np.testing.assert_allclose(wide[0][:, 2:], 0.0)
+    np.testing.assert_allclose(wide[0][:, :2], hmm.label_posterior(post, s2l))
