@@ -168,3 +168,58 @@ def test_global_and_local_targets():
         graphs.make_local_targets(walks[:, :1], labels)
     with pytest.raises(ValueError, match="Received: min=0, max=4"):
         graphs.make_local_targets(walks + np.array([0, 0, 0, 1]), labels)
+
+
+# --- Issue 15: the data card's published figures, metadata, redraws, targets that tell columns apart. ---
+
+
+def test_seed_zero_graphs_have_the_figures_of_the_data_card():
+    # datasets/graphs/README.md publishes these for seed 0 (the results records were measured on them).
+    fast, fast_labels = graphs.fast_mixing_graph()
+    slow, slow_labels = graphs.slow_mixing_graph()
+    assert fast.number_of_edges() == 214 and nx.diameter(fast) == 3
+    degrees = [d for _, d in fast.degree()]
+    assert (min(degrees), max(degrees)) == (7, 17)
+    assert slow.number_of_edges() == 130 and nx.diameter(slow) == 6
+    assert slow.graph["bridge"] == (8, 21) and slow.has_edge(8, 21)
+    degrees = [d for _, d in slow.degree()]
+    assert (min(degrees), max(degrees)) == (4, 11)
+    for name, (graph, labels) in (("fast_mixing", (fast, fast_labels)), ("slow_mixing", (slow, slow_labels))):
+        assert labels.dtype == np.int64
+        same, same_labels = graphs.load_graph(name)
+        assert sorted(same.edges()) == sorted(graph.edges())
+        np.testing.assert_array_equal(same_labels, labels)
+    assert graphs.karate_club()[1].dtype == np.int64
+
+
+def test_generated_graphs_record_their_parameters():
+    fast, _ = graphs.fast_mixing_graph(seed=2, p_in=0.6, p_out=0.2)
+    assert fast.graph["name"] == "fast_mixing"
+    assert (fast.graph["seed"], fast.graph["p_in"], fast.graph["p_out"]) == (2, 0.6, 0.2)
+    assert fast.graph["community_names"] == ("block 0", "block 1")
+    slow, _ = graphs.slow_mixing_graph(seed=3, p_in=0.7)
+    assert slow.graph["name"] == "slow_mixing"
+    assert (slow.graph["seed"], slow.graph["p_in"]) == (3, 0.7)
+    assert slow.graph["community_names"] == ("block 0", "block 1")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sparse_draws_are_redrawn_until_connected_and_aperiodic(seed):
+    # Average degree about 3: many first draws are disconnected, and those must be redrawn.
+    fast, _ = graphs.fast_mixing_graph(seed=seed, p_in=0.12, p_out=0.06)
+    assert nx.is_connected(fast) and not nx.is_bipartite(fast)
+    slow, _ = graphs.slow_mixing_graph(seed=seed, p_in=0.2)
+    assert nx.is_connected(slow) and not nx.is_bipartite(slow)
+    for block in (range(0, 17), range(17, 34)):
+        sub = slow.subgraph(block)
+        assert nx.is_connected(sub) and not nx.is_bipartite(sub)
+
+
+def test_global_targets_read_the_start_and_keep_the_last_steps():
+    labels = np.array([0, 1, 0, 1, 0])
+    walks = np.array([[0, 1, 2, 3, 4, 3], [1, 0, 1, 2, 3, 4]])
+    x, y = graphs.make_global_targets(walks, labels, window=2)
+    np.testing.assert_array_equal(y, [0, 1])          # the start's label, not the second node's
+    np.testing.assert_array_equal(x, [[4, 3], [3, 4]])  # the last two nodes
+    x, _ = graphs.make_global_targets(walks, labels, window=1)
+    np.testing.assert_array_equal(x, [[3], [4]])

@@ -286,3 +286,42 @@ def test_karate_numbers_pinned(karate):
     assert rw.spectral_gap(p) == pytest.approx(0.132272, abs=1e-6)
     assert rw.local_bayes_accuracy(p, labels) == pytest.approx(0.865385, abs=1e-6)
     assert rw.local_bayes_accuracy(p, labels) == pytest.approx(135 / 156, abs=1e-12)
+
+
+# --- Issue 15: small chains whose answers are known by hand. ---
+
+
+def test_spectral_gap_and_relaxation_time_of_small_chains():
+    assert rw.spectral_gap(np.array([[1.0]])) == 1.0
+    two = np.array([[0.9, 0.1], [0.1, 0.9]])  # eigenvalues 1 and 0.8
+    assert rw.spectral_gap(two) == pytest.approx(0.2)
+    assert rw.spectral_gap(two, lazy=True) == pytest.approx(0.1)  # (1 - 0.8) / 2
+    assert rw.relaxation_time(two) == pytest.approx(5.0)
+    assert rw.relaxation_time(two, lazy=True) == pytest.approx(10.0)
+
+
+def test_mixing_time_counts_the_step_where_the_distance_reaches_epsilon():
+    # d(t) = |1 - 2a|^t / 2 for the symmetric two-state chain: with a = 1/4, d(1) = 1/4 exactly.
+    p = np.array([[0.75, 0.25], [0.25, 0.75]])
+    assert rw.mixing_time(p) == 1
+    assert rw.mixing_time(p, max_steps=1) == 1
+    assert rw.mixing_time(p, epsilon=0.125) == 2
+    with pytest.raises(ValueError, match="max_steps=1"):
+        rw.mixing_time(p, epsilon=0.125, max_steps=1)
+
+
+def test_total_variation_distance_of_two_vectors_is_a_float():
+    d = rw.total_variation_distance(np.array([1.0, 0.0, 0.0]), np.array([0.25, 0.25, 0.5]))
+    assert type(d) is float and d == pytest.approx(0.75)
+    rows = rw.total_variation_distance(np.eye(2), np.array([0.5, 0.5]))
+    np.testing.assert_allclose(rows, [0.5, 0.5])
+
+
+def test_start_community_posterior_is_uniform_on_nodes_no_walk_reaches():
+    # Node 0 is left at once and never re-entered: after one step no walk is there.
+    p = np.array([[0.0, 1.0, 0.0], [0.0, 0.5, 0.5], [0.0, 0.5, 0.5]])
+    post = rw.start_community_posterior(p, np.array([0, 1, 1]), 1)
+    np.testing.assert_allclose(post[0], [0.5, 0.5])
+    # Node 1 at step 1: from 0 (weight 1), 1 (0.5), 2 (0.5): P(start community 0) = 1/2.
+    np.testing.assert_allclose(post[1], [0.5, 0.5])
+    np.testing.assert_allclose(post[2], [0.0, 1.0])
