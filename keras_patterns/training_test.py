@@ -34,16 +34,53 @@ def test_fit_forecaster_counts_steps_and_is_seeded():
     assert np.abs(np.asarray(model(X[:5])) - np.asarray(other(X[:5]))).max() > 1e-4
 
 
-def test_fit_forecaster_trains_the_iterated_model_with_early_stopping():
-    X, Y = make_windows(ar1.simulate_ar1(200, seed=2), 8, HORIZONS)
-    inputs = (X[:-40], teacher_forcing_inputs(X[:-40], Y[:-40]))
-    val = ((X[-40:], teacher_forcing_inputs(X[-40:], Y[-40:])), Y[-40:])
-    model, info = fit_forecaster(lambda: IteratedForecaster(4), inputs, Y[:-40], val, seed=0, max_steps=300,
+def _anti_validation(seed=2, n=160):
+    """A one-step task whose validation targets are the negated ones: learning the task makes the
+    validation loss rise, so early stopping must fire after its patience."""
+    X, Y = make_windows(ar1.simulate_ar1(n, seed=seed), 8, (1,))
+    return X[:-40], Y[:-40], (X[-40:], -Y[-40:])
+
+
+@pytest.mark.parametrize("patience", [1, 3])
+def test_fit_forecaster_stops_early_and_keeps_the_best_epoch(patience):
+    X, Y, val = _anti_validation()
+    model, info = fit_forecaster(lambda: build_direct_forecaster(8, (1,), 4), X, Y, val, seed=0, max_steps=200,
+                                 batch_size=32, learning_rate=0.03, patience=patience)
+    val_loss = info["history"]["val_loss"]
+    budget_epochs = 200 // 4  # 112 windows in batches of 32: 4 steps per epoch
+    best = int(np.argmin(val_loss))
+    # Keras's EarlyStopping: it stops `patience` epochs after the best one, far before the budget.
+    assert info["epochs"] == len(val_loss) == best + 1 + patience < budget_epochs
+    assert info["steps"] == 4 * info["epochs"]
+    # restore_best_weights: the returned model is the best epoch's.
+    assert float(model.evaluate(*val, verbose=0)) == pytest.approx(val_loss[best], rel=1e-4)
+
+
+def test_fit_forecaster_passes_batch_size_and_learning_rate_on():
+    X, Y, _ = _anti_validation()
+
+    def run(**kwargs):
+        return fit_forecaster(lambda: build_direct_forecaster(8, (1,), 4), X, Y, seed=0, **kwargs)
+
+    _, small = run(max_steps=10, batch_size=16)     # 112 windows / 16: 7 steps per epoch, 2 epochs
+    assert (small["epochs"], small["steps"]) == (2, 14)
+    _, exact = run(max_steps=1, batch_size=200)     # one batch holds every window: one step
+    assert (exact["epochs"], exact["steps"]) == (1, 1)
+    slow, _ = run(max_steps=8, learning_rate=1e-4)
+    fast, _ = run(max_steps=8, learning_rate=0.05)
+    assert np.abs(np.asarray(slow(X[:8])) - np.asarray(fast(X[:8]))).max() > 1e-3
+
+
+def test_fit_forecaster_trains_the_iterated_model_with_validation():
+    X, Y = make_windows(ar1.simulate_ar1(120, seed=2), 8, HORIZONS)
+    inputs = (X[:-30], teacher_forcing_inputs(X[:-30], Y[:-30]))
+    val = ((X[-30:], teacher_forcing_inputs(X[-30:], Y[-30:])), Y[-30:])
+    model, info = fit_forecaster(lambda: IteratedForecaster(4), inputs, Y[:-30], val, seed=0, max_steps=4,
                                  batch_size=64, patience=1)
     assert isinstance(model, IteratedForecaster) and "val_loss" in info["history"]
-    assert info["epochs"] <= 100 and info["steps"] == 3 * info["epochs"]
+    assert info["epochs"] == 2 and info["steps"] == 4  # 67 windows in batches of 64: 2 steps per epoch
     with pytest.raises(ValueError, match="max_steps"):
-        fit_forecaster(lambda: IteratedForecaster(4), inputs, Y[:-40], seed=0, max_steps=0)
+        fit_forecaster(lambda: IteratedForecaster(4), inputs, Y[:-30], seed=0, max_steps=0)
     with pytest.raises(TypeError, match="keras.Model"):
         fit_forecaster(lambda: "not a model", X, Y, seed=0, max_steps=1)
 
@@ -72,3 +109,24 @@ def test_fit_classifier_is_seeded_and_validates_only_with_epochs_to_stop():
         run(0, epochs=0)
     with pytest.raises(TypeError, match="keras.Model"):
         fit_classifier(lambda: "not a model", train, val, seed=0, epochs=1)
+
+
+def test_fit_classifier_stops_early_keeps_the_best_epoch_and_passes_its_arguments_on():
+    train = _tagging_data(0)
+    x_val, y_val = _tagging_data(1)
+    anti = (x_val, (y_val + 1) % 3)  # the better the model learns x % 3, the worse it does here
+
+    def run(**kwargs):
+        return fit_classifier(lambda: build_causal_tagger(5, num_hiddens=4), train, anti, seed=0, batch_size=8,
+                              **kwargs)
+
+    model, info = run(epochs=40, learning_rate=0.05, patience=1, metrics=["accuracy"])
+    val_loss = info["history"]["val_loss"]
+    best = int(np.argmin(val_loss))
+    assert info["epochs"] == len(val_loss) == best + 2 < 40
+    assert "accuracy" in info["history"] and "val_accuracy" in info["history"]
+    assert model.evaluate(*anti, verbose=0, return_dict=True)["loss"] == pytest.approx(val_loss[best], rel=1e-4)
+    slow, _ = run(epochs=1, learning_rate=1e-4)
+    fast, _ = run(epochs=1, learning_rate=0.05)
+    assert np.abs(predict_proba(slow, x_val) - predict_proba(fast, x_val)).max() > 1e-3
+    assert predict_proba(fast, x_val, batch_size=3).shape == (16, 7, 3)
