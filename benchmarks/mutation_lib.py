@@ -115,15 +115,21 @@ def mutant_names(work, module):
     return [f"{dotted}.{name}" for name in re.findall(r"^\s*def (x\S*?__mutmut_\d+)\(", text, re.M)]
 
 
-def sample_names(work, module, sample, seed):
-    """`sample` compute mutants of `module`, drawn with `seed`, less those recorded equivalent."""
+def compute_names(work, module, skip_equivalent=False):
+    """The compute mutants of `module` (less those recorded equivalent, with skip_equivalent)."""
     sources = function_sources(work / "mutants" / "keras_patterns" / f"{module}.py")
     equivalents = json.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
     names = []
     for name in mutant_names(work, module):
         kind, diff = describe(sources, name)
-        if kind == "compute" and equivalent_key(module, name, diff) not in equivalents:
+        if kind == "compute" and not (skip_equivalent and equivalent_key(module, name, diff) in equivalents):
             names.append(name)
+    return names
+
+
+def sample_names(work, module, sample, seed):
+    """`sample` compute mutants of `module`, drawn with `seed`, less those recorded equivalent."""
+    names = compute_names(work, module, skip_equivalent=True)
     return sorted(random.Random(f"{seed}:{module}").sample(names, min(sample, len(names))))
 
 
@@ -162,7 +168,10 @@ def _validation_spans(orig_node):
             spans.append((node.lineno, node.end_lineno))
         elif isinstance(node, ast.Call):
             name = ast.unparse(node.func)
-            if VALIDATION_CALL.match(name):
+            # A check whose value argument is an expression computes that value too: not validation only.
+            computes = name.startswith(("check_", "_check")) and len(node.args) > 1 and not isinstance(
+                node.args[1], (ast.Name, ast.Constant, ast.Attribute))
+            if VALIDATION_CALL.match(name) and not computes:
                 spans.append((node.lineno, node.end_lineno))
         elif isinstance(node, ast.If) and all(isinstance(s, ast.Raise) for s in node.body) and not node.orelse:
             # `if <bad>: raise ...`: the condition only decides whether an error is raised.
@@ -230,7 +239,8 @@ def report(work, module, names, sampled, seed, seconds):
         "module": f"keras_patterns/{module}.py",
         "tool": "mutmut",
         "tool_version": _mutmut_version(),
-        "command": f"python benchmarks/mutation_lib.py {module}" + (f" --sample {sampled} --seed {seed}" if sampled else ""),
+        "command": f"python benchmarks/mutation_lib.py {module}" + (f" --sample {sampled} --seed {seed}" if sampled else "")
+        + (" --compute-only" if val_run == 0 and val["mutants"] else ""),
         "tests": [f"keras_patterns/{t}" for t in MODULES[module]],
         "backend": env_for(module).get("KERAS_BACKEND", "none (NumPy only)"),
         "sample": sampled,
@@ -287,16 +297,17 @@ def write_markdown(data, path):
     path.write_text("\n".join(lines) + "\n")
 
 
-def run_module(module, sample=None, seed=0, report_only=False):
+def run_module(module, sample=None, seed=0, report_only=False, compute_only=False):
     work = SCRATCH / slug(module)
     log = work / "run.log"
     start = time.time()
     if not report_only:
         work = prepare(module)
         # First pass: mutmut generates every mutant and runs the clean tests; with a sample it runs none yet.
-        code = run_mutmut(work, module, [f"keras_patterns.{module.replace('/', '.')}.x_no_such_function*"] if sample else [], log)
-        if sample:
-            chosen = sample_names(work, module, sample, seed)
+        two_pass = sample or compute_only
+        code = run_mutmut(work, module, [f"keras_patterns.{module.replace('/', '.')}.x_no_such_function*"] if two_pass else [], log)
+        if two_pass:
+            chosen = sample_names(work, module, sample, seed) if sample else compute_names(work, module)
             code = run_mutmut(work, module, chosen, log)
         if code != 0:
             print(f"{module}: mutmut exited {code}; see {log}", file=sys.stderr)
@@ -330,6 +341,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--min-score", type=float, help="exit 1 when a module's compute score is below this")
     parser.add_argument("--report-only", action="store_true", help="rewrite the reports from the last run")
+    parser.add_argument("--compute-only", action="store_true",
+                        help="run only the compute mutants (validation ones are then reported as not run)")
     parser.add_argument("--check", action="store_true",
                         help="with --sample: exit 1 when a sampled mutant survives that the committed report "
                              "does not list as a survivor")
@@ -342,7 +355,7 @@ def main(argv=None):
     total = [0, 0]
     started = time.time()
     for module in modules:
-        data = run_module(module, args.sample, args.seed, args.report_only)
+        data = run_module(module, args.sample, args.seed, args.report_only, args.compute_only)
         if data is None or (args.min_score is not None and data["score"] < args.min_score):
             failed.append(module)
         elif args.check:

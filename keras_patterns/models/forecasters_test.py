@@ -13,6 +13,12 @@ from keras_patterns.oracles import ar1
 HORIZONS = (1, 2, 4, 8, 16)
 
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Every model of these tests is built under a fixed seed, so a failure reproduces."""
+    keras.utils.set_random_seed(0)
+
+
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 

@@ -15,6 +15,12 @@ from keras_patterns.models import walks as wm  # noqa: E402
 from keras_patterns.oracles import random_walks as rw  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Every model of these tests is built under a fixed seed, so a failure reproduces."""
+    keras.utils.set_random_seed(0)
+
+
 @pytest.fixture(scope="module")
 def karate():
     graph, labels = graphs.karate_club()
@@ -117,3 +123,33 @@ def test_many_to_many_reaches_local_bayes_limit(karate):
     # Mean over 6 steps of 4,000 walks: standard error about 0.003.
     assert per_step.mean() == pytest.approx(limits.mean(), abs=0.02)
     np.testing.assert_allclose(per_step, limits, atol=0.04)
+
+
+# --- Issue 15: each builder builds what its arguments say. ---
+
+
+@pytest.mark.parametrize("build,head,sequences", [(wm.build_many_to_one_walk_classifier, "start_community", False),
+                                                  (wm.build_many_to_many_walk_tagger, "next_community", True)])
+def test_walk_builders_build_what_their_arguments_say(build, head, sequences):
+    model = build(12, 5, num_classes=3, embedding_dim=4, name="w")
+    assert model.name == "w"
+    embedding, gru, dense = (model.get_layer(n) for n in ("node_embedding", "gru", head))
+    assert (embedding.input_dim, embedding.output_dim) == (12, 4)
+    assert gru.units == 5 and gru.return_sequences == sequences and not gru.go_backwards
+    assert dense.units == 3 and dense.kernel.shape == (5, 3)
+    out = keras.ops.convert_to_numpy(model(np.array([[0, 11, 3]], "int32")))
+    assert out.shape == ((1, 3, 3) if sequences else (1, 3))
+    np.testing.assert_allclose(out.sum(-1), 1.0, rtol=1e-5)
+    default = build(12, 5)
+    assert default.get_layer("node_embedding").output_dim == 5  # embedding_dim defaults to num_hiddens
+    assert default.get_layer(head).units == 2
+    assert default.name == build.__name__.replace("build_", "")
+
+
+def test_compile_walk_model_uses_its_learning_rate_and_reports_accuracy():
+    model = wm.compile_walk_model(wm.build_many_to_one_walk_classifier(6, 3), learning_rate=0.25)
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(0.25)
+    default = wm.compile_walk_model(wm.build_many_to_one_walk_classifier(6, 3))
+    assert float(keras.ops.convert_to_numpy(default.optimizer.learning_rate)) == pytest.approx(1e-2)
+    logs = model.evaluate(np.array([[0, 1], [2, 3]], "int32"), np.array([0, 1]), verbose=0, return_dict=True)
+    assert set(logs) >= {"loss", "accuracy"}
