@@ -264,3 +264,106 @@ def test_pydssp_recomputes_the_shipped_labels():
     assert 0.99 <= agree_plain / total < 1.0
     with pytest.raises(ValueError, match="No chain named"):
         proteins.recompute_dssp_labels("9zzzZ")
+
+
+# --- Issue 15: the generator's arguments, defaults and dtypes; a PDB parsed column by column. ---
+
+
+def test_protein_hmm_normalises_its_fields():
+    model = proteins.ProteinHMM(min_lengths=[4, 2, 2], mean_lengths=[8, 4, 5], initial_segment=[0, 0, 1], sharpness=1)
+    assert model.min_lengths == (4, 2, 2) and all(type(m) is int for m in model.min_lengths)
+    assert model.mean_lengths == (8.0, 4.0, 5.0) and all(type(m) is float for m in model.mean_lengths)
+    assert model.initial_segment == (0.0, 0.0, 1.0) and all(type(p) is float for p in model.initial_segment)
+    assert type(model.sharpness) is float and model.sharpness == 1.0
+    assert isinstance(model.segment_transition, tuple)
+    fractions = model.expected_class_fractions()
+    np.testing.assert_allclose(np.sum(fractions), 1.0)
+    assert np.all(np.asarray(fractions) > 0)
+
+
+def test_sample_lengths_cover_exactly_the_requested_range():
+    tokens, labels = proteins.ProteinHMM().sample(200, seed=0, min_length=5, max_length=6)
+    assert {len(t) for t in tokens} == {5, 6}
+    assert [len(t) for t in tokens] == [len(y) for y in labels]
+    default, _ = proteins.ProteinHMM().sample(50, seed=0)
+    assert 50 <= min(map(len, default)) and max(map(len, default)) <= 200
+    assert all(t.dtype == np.int32 for t in default)
+
+
+def test_label_posteriors_default_to_smoothing_and_q3_limits_report_both_families():
+    model = proteins.ProteinHMM()
+    tokens, labels = model.sample(4, seed=1, min_length=30, max_length=40)
+    default = model.label_posteriors(tokens)
+    for a, b in zip(default, model.label_posteriors(tokens, "smoothing")):
+        np.testing.assert_array_equal(a, b)
+    assert all(p.shape == (len(t), 3) for p, t in zip(default, tokens))
+    limits = model.q3_limits(tokens, labels)
+    assert set(limits) == {"smoothing", "filtering", "smoothing_expected", "filtering_expected"}
+    for method in ("smoothing", "filtering"):
+        posts = model.label_posteriors(tokens, method)
+        assert limits[f"{method}_expected"] == pytest.approx(hmm.mean_max_probability(posts))
+        assert limits[method] == pytest.approx(hmm.argmax_accuracy(posts, labels))
+
+
+def test_segment_lengths_by_hand():
+    labels = [np.array([0, 0, 1, 1, 1, 2]), np.array([], dtype=int), np.array([2]), np.array([1, 1, 0, 2, 2])]
+    every = proteins.segment_lengths(labels, drop_last=False)
+    assert {c: v.tolist() for c, v in every.items()} == {0: [2, 1], 1: [3, 2], 2: [1, 1, 2]}
+    assert all(v.dtype == np.int64 for v in every.values())
+    cut = proteins.segment_lengths(labels)  # the last run of each chain may be cut by its end: dropped
+    assert {c: v.tolist() for c, v in cut.items()} == {0: [2, 1], 1: [3, 2], 2: []}
+
+
+def test_encode_and_pad_give_int32():
+    assert proteins.encode_sequence("AC").dtype == np.int32
+    x, y, mask = proteins.pad([np.array([1, 2]), np.array([3])], [np.array([0, 1]), np.array([2])])
+    assert x.dtype == y.dtype == np.int32
+    assert x.tolist() == [[1, 2], [3, 0]] and y.tolist() == [[0, 1], [2, 0]]
+
+
+def test_make_splits_defaults_and_arguments_reach_the_sampler():
+    small = {"train": 6, "val": 2, "test": 3}
+    base = proteins.make_splits(small, min_length=10, max_length=12)
+    assert {name: len(base[name][0]) for name in base} == small
+    assert all(10 <= len(t) <= 12 for name in base for t in base[name][0])
+    same = proteins.make_splits(small, seed=0, min_length=10, max_length=12)
+    assert all(np.array_equal(a, b) for a, b in zip(base["train"][0], same["train"][0]))
+    flat = proteins.make_splits(small, model=proteins.ProteinHMM(sharpness=0.0), min_length=10, max_length=12)
+    assert not all(np.array_equal(a, b) for a, b in zip(base["train"][0], flat["train"][0]))
+    assert {name: len(v[0]) for name, v in proteins.make_splits().items()} == proteins.SPLIT_SIZES["default"]
+
+
+def _atom(serial, name, resname, chain, resnum, x, y, z):
+    return (f"ATOM  {serial:5d} {name:^4s} {resname:3s} {chain}{resnum:4d}    "
+            f"{x:8.3f}{y:8.3f}{z:8.3f}  1.00  0.00           {name[0]}\n")
+
+
+def test_read_pdb_backbone_reads_each_column(tmp_path):
+    lines = ["HEADER    TEST\n", "REMARK   1 a comment before the atoms\n"]
+    serial = 1
+    coords = {}
+    # Two chains with the same residue numbers (only the chain id tells them apart), big negative coordinates
+    # that fill their 8 columns.
+    for chain, resname in (("A", "ALA"), ("B", "GLY")):
+        for i, atom in enumerate(("N", "CA", "C", "O", "CB")):
+            xyz = (-100.0 - i - (chain == "B") * 10, 200.5 + i, -300.25)
+            lines.append(_atom(serial, atom, resname, chain, 7, *xyz))
+            coords[(chain, atom)] = xyz
+            serial += 1
+    lines.insert(4, "HETATM 9999  O   HOH A 900      1.000   2.000   3.000  1.00  0.00           O\n")
+    path = tmp_path / "two.pdb"
+    path.write_text("".join(lines))
+    names, backbone = proteins.read_pdb_backbone(path)
+    assert names == ["ALA", "GLY"]
+    assert backbone.shape == (2, 4, 3) and backbone.dtype == np.float64
+    for r, chain in enumerate("AB"):
+        for a, atom in enumerate(("N", "CA", "C", "O")):
+            np.testing.assert_allclose(backbone[r, a], coords[(chain, atom)])
+    gz = tmp_path / "two.pdb.gz"
+    with gzip.open(gz, "wt") as handle:
+        handle.write("".join(lines))
+    np.testing.assert_array_equal(proteins.read_pdb_backbone(gz)[1], backbone)
+    broken = tmp_path / "broken.pdb"
+    broken.write_text("".join(line for line in lines if " O   ALA" not in line))
+    with pytest.raises(ValueError, match=r"lacks backbone atom\(s\) \['O'\]"):
+        proteins.read_pdb_backbone(broken)
