@@ -128,7 +128,7 @@ def forecasting_task(num_train=NUM_TRAIN, num_test=NUM_TEST, **rules):
         name=f"forecast the AR(1) x_t = {ar1.PHI:g} x_(t-1) + e_t at H = {HORIZONS} from windows of {WINDOW}",
         x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test, loss="mse", score=score,
         limit=score(y_test, optimal_forecasts(x_test)), higher_is_better=False,
-        units="% excess over the optimum", rules=ChallengeRules(**settings),
+        units="% excess", rules=ChallengeRules(**settings),
         describe_limit=("the optimal forecast phi^H x_t on the same test windows (its MSE there: "
                         + ", ".join(f"{m:.3f}" for m in optimal) + f" at H = {HORIZONS}), which scores 100 %"),
     )
