@@ -261,6 +261,18 @@ def report(work, module, names, sampled, seed, seconds):
     return out
 
 
+def mark_equivalent(module, marks):
+    data = json.loads((REPORTS / f"{slug(module)}.json").read_text())
+    by_name = {s["mutant"].rsplit(".", 1)[1]: s for s in data["survivors"]}
+    equivalents = json.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
+    for mutant, reason in marks:
+        survivor = by_name.get(mutant.rsplit(".", 1)[-1])
+        if survivor is None or survivor["kind"] != "compute":
+            raise SystemExit(f"{module}: {mutant} is not a surviving compute mutant of the last report")
+        equivalents[survivor["key"]] = reason
+    EQUIVALENT.write_text(json.dumps(dict(sorted(equivalents.items())), indent=1, ensure_ascii=False) + "\n")
+
+
 def _mutmut_version():
     try:
         import mutmut
@@ -353,7 +365,15 @@ def main(argv=None):
     parser.add_argument("--check", action="store_true",
                         help="with --sample: exit 1 when a sampled mutant survives that the committed report "
                              "does not list as a survivor")
+    parser.add_argument("--mark", nargs=2, action="append", metavar=("MUTANT", "REASON"),
+                        help="record a surviving mutant of the module's last report as equivalent, with a one-line "
+                             "reason (repeatable; MUTANT as in the report, e.g. x_f__mutmut_3)")
     args = parser.parse_args(argv)
+    if args.mark:
+        if len(args.modules) != 1:
+            parser.error("--mark needs exactly one module")
+        mark_equivalent(args.modules[0], args.mark)
+        args.report_only = True
     modules = args.modules or list(MODULES)
     unknown = [m for m in modules if m not in MODULES]
     if unknown:

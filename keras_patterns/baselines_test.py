@@ -64,3 +64,16 @@ def test_window_logreg_defaults_are_the_documented_ones():
     assert default == window_logreg_accuracy(train, test, 4, half_width=8, C=0.05, seed=0)
     assert default != window_logreg_accuracy(train, test, 4, half_width=8, C=5.0)
     assert default != window_logreg_accuracy(train, test, 4, half_width=9)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_window_logreg_default_regularisation_is_c_0_05(seed):
+    # Few noisy chains: the strength of the L2 penalty changes the predictions (C=0.05 against C=1.05).
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, 5, size=(30, 20))
+    y = ((np.roll(x, -1, axis=1) > 2) ^ (rng.random((30, 20)) < 0.3)).astype(int)
+    m = np.ones_like(x, bool)
+    train, test = (x[:15], y[:15], m[:15]), (x[15:], y[15:], m[15:])
+    default = window_logreg_accuracy(train, test, 4, half_width=3)
+    assert default == window_logreg_accuracy(train, test, 4, half_width=3, C=0.05)
+    assert default != window_logreg_accuracy(train, test, 4, half_width=3, C=1.05)

@@ -181,3 +181,10 @@ def test_asymptotic_excess_mse_default_is_iterated_with_its_closed_form():
 def test_fit_ar1_coefficient_returns_a_python_float_for_one_series():
     coef = ar1.fit_ar1_coefficient(ar1.simulate_ar1(300, seed=1))
     assert type(coef) is float
+
+
+def test_optimal_forecast_is_float64_whatever_the_input_dtype():
+    # phi**h is a Python float: without the cast a float32 input would give a float32 forecast.
+    out = ar1.optimal_forecast(np.array([1.0, 2.0], dtype="float32"), 2, 0.9)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out, [0.81, 1.62], rtol=1e-15)

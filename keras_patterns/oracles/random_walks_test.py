@@ -325,3 +325,9 @@ def test_start_community_posterior_is_uniform_on_nodes_no_walk_reaches():
     # Node 1 at step 1: from 0 (weight 1), 1 (0.5), 2 (0.5): P(start community 0) = 1/2.
     np.testing.assert_allclose(post[1], [0.5, 0.5])
     np.testing.assert_allclose(post[2], [0.0, 1.0])
+
+
+def test_adjacency_matrix_of_an_integer_array_is_float64():
+    a = rw.adjacency_matrix(np.array([[0, 1], [1, 0]]))
+    assert a.dtype == np.float64
+    np.testing.assert_array_equal(a, [[0.0, 1.0], [1.0, 0.0]])
