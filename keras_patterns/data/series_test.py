@@ -198,3 +198,10 @@ def test_classical_baseline_times_its_two_phases():
     elapsed = time.perf_counter() - start
     fit, forecast = details["fit_seconds"], details["forecast_seconds"]
     assert 0 < fit and 0 < forecast and fit + forecast <= elapsed
+
+
+def test_make_windows_needs_window_plus_max_horizon_values():
+    X, _ = S.make_windows(np.arange(5.0), 3, (2,))      # exactly window + max_h values: one window
+    assert X.shape == (1, 3, 1)
+    with pytest.raises(ValueError, match="at least 5 values"):
+        S.make_windows(np.arange(4.0), 3, (2,))
