@@ -80,8 +80,13 @@ def mutmut_bin():
     return str(Path(sys.executable).with_name("mutmut"))
 
 
-def prepare(module):
-    work = SCRATCH / slug(module)
+def workdir(module, sample=None):
+    """The scratch copy of a module's run; a sample has its own, so it never clobbers a full run's."""
+    return SCRATCH / ("sample-" + slug(module) if sample else slug(module))
+
+
+def prepare(module, sample=None):
+    work = workdir(module, sample)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     shutil.copytree(ROOT / "keras_patterns", work / "keras_patterns", ignore=shutil.ignore_patterns("__pycache__"))
@@ -317,11 +322,11 @@ def write_markdown(data, path):
 
 
 def run_module(module, sample=None, seed=0, report_only=False, compute_only=False):
-    work = SCRATCH / slug(module)
+    work = workdir(module, sample)
     log = work / "run.log"
     start = time.time()
     if not report_only:
-        work = prepare(module)
+        work = prepare(module, sample)
         # First pass: mutmut generates every mutant and runs the clean tests; with a sample it runs none yet.
         two_pass = sample or compute_only
         code = run_mutmut(work, module, [f"keras_patterns.{module.replace('/', '.')}.x_no_such_function*"] if two_pass else [], log)
@@ -353,6 +358,22 @@ def run_module(module, sample=None, seed=0, report_only=False, compute_only=Fals
     return data
 
 
+def summary_table():
+    """The markdown rows of MUTATION_LIB.md's results table, from the committed reports."""
+    rows = []
+    for module in MODULES:
+        path = REPORTS / f"{slug(module)}.json"
+        if not path.exists():
+            rows.append(f"| `{module}` | not run | | | | | |")
+            continue
+        d = json.loads(path.read_text())
+        c, v = d["compute"], d["validation"]
+        val = f"{v['killed']}/{v['mutants']}" if v["mutants"] - v["not_run"] else "not run"
+        rows.append(f"| `{module}` | {c['mutants']} | {c['killed']} | {c['equivalent']} | {c['survived']} | "
+                    f"**{d['score']:.1%}** | {val} |")
+    return "\n".join(rows)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("modules", nargs="*", help="modules under keras_patterns/ (default: all of MODULES)")
@@ -368,7 +389,11 @@ def main(argv=None):
     parser.add_argument("--mark", nargs=2, action="append", metavar=("MUTANT", "REASON"),
                         help="record a surviving mutant of the module's last report as equivalent, with a one-line "
                              "reason (repeatable; MUTANT as in the report, e.g. x_f__mutmut_3)")
+    parser.add_argument("--summary", action="store_true", help="print the results table of MUTATION_LIB.md")
     args = parser.parse_args(argv)
+    if args.summary:
+        print(summary_table())
+        return 0
     if args.mark:
         if len(args.modules) != 1:
             parser.error("--mark needs exactly one module")
