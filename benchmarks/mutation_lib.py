@@ -91,6 +91,10 @@ def prepare(module, sample=None):
     work.mkdir(parents=True)
     shutil.copytree(ROOT / "keras_patterns", work / "keras_patterns", ignore=shutil.ignore_patterns("__pycache__"))
     tests = ", ".join(f'"keras_patterns/{t}"' for t in MODULES[module])
+    # A worker forked from a process whose JAX/TensorFlow thread pools have run can deadlock (seen here:
+    # a metrics mutant hung at 0 % CPU until its timeout, which would have counted as killed). mutmut's
+    # fork server only imports and collects the tests, so each worker starts its thread pools itself.
+    isolation = 'process_isolation = "forkserver"\n' if module not in KERAS_FREE else ""
     (work / "pyproject.toml").write_text(
         "[tool.mutmut]\n"
         'source_paths = ["keras_patterns"]\n'
@@ -98,6 +102,7 @@ def prepare(module, sample=None):
         f"pytest_add_cli_args_test_selection = [{tests}]\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q", "-p", "no:randomly"]\n'
         "use_git_change_detection = false\n"
+        f"{isolation}"
         "timeout_multiplier = 10.0\n"
         "timeout_constant = 20.0\n\n"
         "[tool.pytest.ini_options]\n"
