@@ -57,7 +57,7 @@ test-doctest: $(STAMP)
 	  -p no:cacheprovider -q -r s
 
 # Mutation testing of the library (MUTATION_LIB.md): every module in benchmarks/mutation_lib.py's MODULES,
-# one worker, a report per module in benchmarks/mutation_lib/ (the full run: about an hour on 2 cores).
+# one worker, a report per module in benchmarks/mutation_lib/ (the full run: hours on 2 cores).
 # MODULES="oracles/hmm metrics" runs some.
 mutation-lib: $(STAMP)
 	nice -n 15 $(BIN)/python benchmarks/mutation_lib.py $(MODULES)

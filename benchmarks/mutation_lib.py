@@ -261,6 +261,7 @@ def report(work, module, names, sampled, seed, seconds):
         "tests": [f"keras_patterns/{t}" for t in MODULES[module]],
         "backend": env_for(module).get("KERAS_BACKEND", "none (NumPy only)"),
         "sample": sampled,
+        "seed": seed if sampled else None,
         "seconds": round(seconds, 1),
         "compute": comp,
         "validation": val,
@@ -301,6 +302,8 @@ def write_markdown(data, path):
         + ", ".join(f"`{t}`" for t in data["tests"])
         + f"; backend: {data['backend']}; {data['seconds']} s.",
         "",
+        *( [f"**A seeded sample**: {data['sample']} compute mutants drawn with seed {data.get('seed')} "
+            "(the full run did not fit in the session); the score is the sample's.", ""] if data["sample"] else []),
         "| kind | mutants | killed | equivalent | survived | score |",
         "|---|---|---|---|---|---|",
         f"| compute | {c['mutants']} | {c['killed']} | {c['equivalent']} | {c['survived']} | {data['score']:.1%} |",
@@ -326,7 +329,7 @@ def write_markdown(data, path):
     path.write_text("\n".join(lines) + "\n")
 
 
-def run_module(module, sample=None, seed=0, report_only=False, compute_only=False):
+def run_module(module, sample=None, seed=0, report_only=False, compute_only=False, save=False):
     work = workdir(module, sample)
     log = work / "run.log"
     start = time.time()
@@ -341,9 +344,14 @@ def run_module(module, sample=None, seed=0, report_only=False, compute_only=Fals
         if code != 0:
             print(f"{module}: mutmut exited {code}; see {log}", file=sys.stderr)
             return None
+    if report_only and (REPORTS / f"{slug(module)}.json").exists() and not sample:
+        previous = json.loads((REPORTS / f"{slug(module)}.json").read_text())
+        if previous.get("sample"):
+            sample, seed = previous["sample"], previous.get("seed", 0)
+            work = workdir(module, sample)
     names = sample_names(work, module, sample, seed) if sample else mutant_names(work, module)
     data = report(work, module, names, sample, seed, time.time() - start)
-    if not sample and not report_only:
+    if not report_only and (not sample or save):
         REPORTS.mkdir(parents=True, exist_ok=True)
         (REPORTS / f"{slug(module)}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
         write_markdown(data, REPORTS / f"{slug(module)}.md")
@@ -394,6 +402,8 @@ def main(argv=None):
     parser.add_argument("--mark", nargs=2, action="append", metavar=("MUTANT", "REASON"),
                         help="record a surviving mutant of the module's last report as equivalent, with a one-line "
                              "reason (repeatable; MUTANT as in the report, e.g. x_f__mutmut_3)")
+    parser.add_argument("--save", action="store_true",
+                        help="with --sample: write the sample's report as the module's report (marked as a sample)")
     parser.add_argument("--summary", action="store_true", help="print the results table of MUTATION_LIB.md")
     args = parser.parse_args(argv)
     if args.summary:
@@ -412,7 +422,7 @@ def main(argv=None):
     total = [0, 0]
     started = time.time()
     for module in modules:
-        data = run_module(module, args.sample, args.seed, args.report_only, args.compute_only)
+        data = run_module(module, args.sample, args.seed, args.report_only, args.compute_only, args.save)
         if data is None or (args.min_score is not None and data["score"] < args.min_score):
             failed.append(module)
         elif args.check:
