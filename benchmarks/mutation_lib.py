@@ -82,7 +82,7 @@ def mutmut_bin():
 
 def workdir(module, sample=None):
     """The scratch copy of a module's run; a sample has its own, so it never clobbers a full run's."""
-    return SCRATCH / ("sample-" + slug(module) if sample else slug(module))
+    return SCRATCH / (f"sample{sample}-{slug(module)}" if sample else slug(module))
 
 
 def prepare(module, sample=None):
@@ -349,7 +349,13 @@ def run_module(module, sample=None, seed=0, report_only=False, compute_only=Fals
         if previous.get("sample"):
             sample, seed = previous["sample"], previous.get("seed", 0)
             work = workdir(module, sample)
-    names = sample_names(work, module, sample, seed) if sample else mutant_names(work, module)
+    if sample and report_only:
+        # The mutants this sample ran: the only ones with a result in its scratch copy (a new draw would
+        # differ once equivalents are recorded).
+        meta = json.loads((work / "mutants" / "keras_patterns" / f"{module}.py.meta").read_text())["exit_code_by_key"]
+        names = [n for n in mutant_names(work, module) if meta.get(n) is not None]
+    else:
+        names = sample_names(work, module, sample, seed) if sample else mutant_names(work, module)
     data = report(work, module, names, sample, seed, time.time() - start)
     if not report_only and (not sample or save):
         REPORTS.mkdir(parents=True, exist_ok=True)

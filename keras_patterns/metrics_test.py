@@ -163,3 +163,8 @@ def test_mse_per_horizon_averages_over_samples_by_hand():
     assert mse.dtype == np.float64 and mse.shape == (2,)
     np.testing.assert_allclose(mse, [(1 + 4 + 0) / 3, (0 + 4 + 9) / 3])
     np.testing.assert_allclose(mse_per_horizon([[1, 2]], [[1, 2]]), [0.0, 0.0])  # lists and ints are accepted
+
+
+def test_masked_q3_state_variables_are_named():
+    # The names are what a checkpoint of the metric's state and `metric.variables` show.
+    assert [v.name for v in MaskedQ3().variables] == ["correct", "count"]
