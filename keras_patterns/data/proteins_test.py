@@ -276,6 +276,9 @@ def test_protein_hmm_normalises_its_fields():
     assert model.initial_segment == (0.0, 0.0, 1.0) and all(type(p) is float for p in model.initial_segment)
     assert type(model.sharpness) is float and model.sharpness == 1.0
     assert isinstance(model.segment_transition, tuple)
+    rows = [[0.0, 0.5, 0.5], [0.5, 0.0, 0.5], [0.5, 0.5, 0.0]]
+    listed = proteins.ProteinHMM(segment_transition=rows)
+    assert listed.segment_transition == tuple(tuple(r) for r in rows)
     fractions = model.expected_class_fractions()
     np.testing.assert_allclose(np.sum(fractions), 1.0)
     assert np.all(np.asarray(fractions) > 0)
@@ -330,7 +333,10 @@ def test_make_splits_defaults_and_arguments_reach_the_sampler():
     assert all(np.array_equal(a, b) for a, b in zip(base["train"][0], same["train"][0]))
     flat = proteins.make_splits(small, model=proteins.ProteinHMM(sharpness=0.0), min_length=10, max_length=12)
     assert not all(np.array_equal(a, b) for a, b in zip(base["train"][0], flat["train"][0]))
-    assert {name: len(v[0]) for name, v in proteins.make_splits().items()} == proteins.SPLIT_SIZES["default"]
+    default = proteins.make_splits()
+    assert {name: len(v[0]) for name, v in default.items()} == proteins.SPLIT_SIZES["default"]
+    lengths = [len(t) for v in default.values() for t in v[0]]
+    assert (min(lengths), max(lengths)) == (50, 200)  # 1700 uniform draws reach both documented ends
 
 
 def _atom(serial, name, resname, chain, resnum, x, y, z):
