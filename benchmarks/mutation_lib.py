@@ -388,7 +388,8 @@ def summary_table():
         d = json.loads(path.read_text())
         c, v = d["compute"], d["validation"]
         val = f"{v['killed']}/{v['mutants']}" if v["mutants"] - v["not_run"] else "not run"
-        rows.append(f"| `{module}` | {c['mutants']} | {c['killed']} | {c['equivalent']} | {c['survived']} | "
+        sampled = f" (seeded sample of {d['sample']})" if d.get("sample") else ""
+        rows.append(f"| `{module}` | {c['mutants']}{sampled} | {c['killed']} | {c['equivalent']} | {c['survived']} | "
                     f"**{d['score']:.1%}** | {val} |")
     return "\n".join(rows)
 
