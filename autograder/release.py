@@ -117,10 +117,19 @@ def copy_data_cards(root, chapter, dest):
             rel = Path(chapter.id) / "datasets" / family / path.name
             target = Path(dest) / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            target.write_text(CARD_NOTE.format(family=family) + path.read_text(encoding="utf-8"), encoding="utf-8")
             os.chmod(target, 0o644)
             written.append(rel)
     return written
+
+
+#: Put on top of each copied data card: its paths of the course library are not files beside the notebook.
+CARD_NOTE = (
+    "> A copy of the course repository's `datasets/{family}/`, beside your notebook. Paths such as "
+    "`keras_patterns/data/{family}.py` name the course library's source: in a notebook, `help()` on the "
+    "module (e.g. `help(keras_patterns.data.{family})`) shows it. Commands and scripts below are for "
+    "the course's maintainers, run from the repository's root.\n\n"
+)
 
 
 def find_leaks(folder):

@@ -23,9 +23,9 @@ VERDICTS = ("holds", "does not hold here", "inconclusive", "inconclusive at smok
 
 #: What a notebook prints, and its record keeps, for a run at `smoke`.
 SMOKE_NOTE = (
-    "Profile smoke: the models are barely trained and the sets are tiny, so the numbers below only prove that "
+    "Profile smoke: the models are untrained (a few updates on tiny sets), so the numbers below only prove that "
     "the code runs. Every claim's verdict is 'inconclusive at smoke'; run at the default profile to test the "
-    "claims (KP_PROFILE=default, or kp run CHAPTER --profile default)."
+    "claims (PROFILE = \"default\" in the parameters cell, or KP_PROFILE=default before starting Jupyter)."
 )
 
 

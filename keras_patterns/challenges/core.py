@@ -99,6 +99,7 @@ class ChallengeRules:
         return round(points * (self.zero_at - gap) / (self.zero_at - self.full_within), 2)
 
     def describe(self, units):
+        """The rules in one sentence (what a task's `str()` prints)."""
         return (
             f"at most {self.max_params:,} parameters, {self.max_updates:,} optimizer updates "
             f"(epochs x ceil(training examples / batch size)), batch size at most {self.max_batch_size}; "
@@ -242,7 +243,9 @@ def run_challenge(task, build, *, points, seed=0, verbose=True):
         task: a `ChallengeTask`.
         build: a zero-argument callable returning `(model, training)`: an
             uncompiled `keras.Model` and a dict with any of `optimizer`
-            (one of `OPTIMIZERS`), `learning_rate`, `batch_size`, `epochs`.
+            (one of `OPTIMIZERS`), `learning_rate`, `batch_size`, `epochs`;
+            a key left out takes its default from `TRAINING_DEFAULTS`
+            ("adam", 1e-3, 32, 1).
             It is called after seeding, so its weights are the same every run.
         points: the test cell's points (the result's `points` is out of these).
         seed: the seed for weights and batch order.
