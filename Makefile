@@ -49,9 +49,8 @@ test: python-check $(STAMP) sandbox
 	$(MAKE) --no-print-directory test-jax
 	$(MAKE) --no-print-directory mutation-sample
 
-# The library's docstring examples, run as doctests (they show their outputs). Not collected: the
-# package keras_patterns/challenges/ (being written) and results.py (its example needs a fix: the lead's).
-DOCTEST_IGNORE := --ignore=keras_patterns/challenges --ignore=keras_patterns/results.py
+# The library's docstring examples, run as doctests (they show their outputs).
+DOCTEST_IGNORE :=
 test-doctest: $(STAMP)
 	$(BIN)/python -m pytest --doctest-modules keras_patterns --ignore-glob='*_test.py' $(DOCTEST_IGNORE) \
 	  -p no:cacheprovider -q -r s

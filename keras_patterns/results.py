@@ -78,12 +78,19 @@ class ResultsRecord:
 
     Example:
 
+    >>> import tempfile
+    >>> from keras_patterns.session import Session
+    >>> session = Session("default", "tensorflow", "CPU", 0, time.perf_counter())
     >>> record = ResultsRecord("ch01_protein_ss", session, seeds=[0, 1, 2])
     >>> record.metric("q3_bidirectional", 0.74)
+    0.74
     >>> record.limit("q3_limit_smoothing", 0.76)
+    0.76
     >>> record.headline("q3_bidirectional", "q3_limit_smoothing")
-    >>> record.claim("birnn_beats_unidirectional", "A Bi-RNN beats ...", {...}, "holds")
-    >>> path = record.save()     # prints: Results record written to .../build/results/ch01_protein_ss.json
+    >>> record.claim("birnn_beats_unidirectional", "A Bi-RNN beats a one-way RNN", {"gap": 0.08}, "holds")
+    'holds'
+    >>> path = record.save(Path(tempfile.mkdtemp()) / "ch01_protein_ss.json")  # doctest: +ELLIPSIS
+    Results record written to .../ch01_protein_ss.json
     """
 
     def __init__(self, chapter, session, seeds):
