@@ -88,7 +88,8 @@ def test_tests_of_answers_follows_notebook_order():
     ch = [c for c in list_chapters(ROOT) if c.id == "ch01_protein_ss"][0]
     answers = screening.tests_of_answers(read_notebook(ch.solution_notebook))
     assert answers == {"q3_answer": ["q3_tests"], "filter_answer": ["filter_tests"],
-                       "bigru_answer": ["bigru_tests"], "causal_answer": ["causal_tests"]}
+                       "bigru_answer": ["bigru_tests"], "causal_answer": ["causal_tests"],
+                       "challenge_answer": ["challenge_test"]}
 
 
 def test_bad_screen_file_is_named(tmp_path):

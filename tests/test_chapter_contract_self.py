@@ -262,7 +262,7 @@ BREAKERS = [
     ("challenge", "missing", _edit_solution(_drop_challenge)),
     ("challenge", "no-points-expression", _edit_solution(_challenge_without_points)),
     ("challenge", "no-weakened-design", _fixtures(lambda fx: [f.pop("partial", None) for f in fx])),
-    ("challenge", "not-recorded", _results(lambda r: r["metrics"].pop("challenge_gap"))),
+    ("challenge", "not-recorded", _results(lambda r: r["metrics"].pop("challenge_gap") and None)),
     ("challenge", "too-slow", _results(lambda r: r["extra"]["challenge"].update(seconds=MAX_CHALLENGE_SECONDS + 1))),
     ("figure", "no-plot", _edit_solution(_drop_plots)),
     ("opening-cell", "wrong-problem", _opening(lambda t: re.sub(r"\bproblem\s+\d+", "problem 1234567", t))),

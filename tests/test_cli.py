@@ -155,7 +155,7 @@ def test_run_writes_executed_notebook_and_record(course, capsys):
     assert record["profile"] == "smoke"  # KP_PROFILE reached the kernel
     assert nbformat.read(str(executed), as_version=4).cells[1].outputs == []  # ran (set-up prints nothing)
     out = capsys.readouterr().out
-    assert "tiny_accuracy" in out and "tiny_claim: holds" in out
+    assert "tiny_accuracy" in out and "tiny_claim: inconclusive at smoke" in out
 
 
 @pytest.mark.slow
@@ -182,7 +182,7 @@ def test_demo_runs_every_chapter_despite_a_failure(course, capsys):
     assert main(["--root", str(course), "demo", "--profile", "smoke"]) == 1
     captured = capsys.readouterr()
     summary = (course / "build" / "results" / "summary.md").read_text()
-    assert "| ch02_pair | pair_error | 0.1 | pair_error_limit = 0 | +0.1 | tiny_claim: holds |" in summary
+    assert "| ch02_pair | pair_error | 0.1 | pair_error_limit = 0 | +0.1 | tiny_claim: inconclusive at smoke |" in summary
     assert "| ch01_tiny | FAILED |" in summary and "broken on purpose" in summary
     assert "profile `smoke`" in summary
     assert "ch02_pair" in captured.out and "1 of 2 chapters failed: ch01_tiny" in captured.err

@@ -34,7 +34,7 @@ from autograder.submissions import Submission  # noqa: E402
 from conftest import REPO, edited, write_submission  # noqa: E402
 
 CH01 = "ch01_protein_ss"
-CH01_TESTS = ["q3_tests", "filter_tests", "bigru_tests", "causal_tests"]
+CH01_TESTS = ["q3_tests", "filter_tests", "bigru_tests", "causal_tests", "challenge_test"]
 
 
 def _rows(path):
@@ -69,10 +69,10 @@ def local_csv(ch01_class, tmp_path_factory):
         row = rows[student]
         return row["score"], row["max_score"], [row[t] for t in CH01_TESTS], row["status"]
 
-    assert grades("alice_solution") == ("14", "14", ["3", "3", "4", "4"], "graded")
-    assert grades("bob_release") == ("0", "14", ["0", "0", "0", "0"], "graded")
-    assert grades("carol_transposed") == ("11", "14", ["3", "0", "4", "4"], "graded")
-    assert grades("dave_exits") == ("6", "14", ["3", "3", "0", "0"], "error")
+    assert grades("alice_solution") == ("18", "18", ["3", "3", "4", "4", "4"], "graded")
+    assert grades("bob_release") == ("0", "18", ["0", "0", "0", "0", "0"], "graded")
+    assert grades("carol_transposed") == ("15", "18", ["3", "0", "4", "4", "4"], "graded")
+    assert grades("dave_exits") == ("6", "18", ["3", "3", "0", "0", "0"], "error")
     assert "kernel died" in rows["dave_exits"]["error"]
     return out
 
