@@ -209,7 +209,6 @@ def data_families(nb):
     `datasets/FAMILY/README.md` (`kp release` copies the card beside the
     student's notebook; the chapter contract checks that it exists).
     """
-    import ast
     found = []
     for cell in nb["cells"]:
         if cell.get("cell_type") != "code":
