@@ -134,3 +134,151 @@ def test_check_shapes_binds_named_dimensions_across_arguments():
         checks.check_shapes(window=(np.zeros((2, 4)), ("batch", "L", 1)))
     with pytest.raises(ValueError, match=r"Received: window\.shape=\(2, 4, 2\)"):
         checks.check_shapes(window=(np.zeros((2, 4, 2)), ("batch", "L", 1)))
+
+
+# Every message, word for word: the message is what a check computes (the student reads it to fix a call).
+MESSAGES = [
+    ("c.check_int('k', 0, minimum=1, maximum=4)",
+     '`k` must be an integer in [1, 4]. Received: k=0'),
+    ("c.check_int('k', 2, maximum=1)",
+     '`k` must be an integer <= 1. Received: k=2'),
+    ("c.check_int('k', 2.0)",
+     '`k` must be an integer. Received: k=2.0'),
+    ("c.check_int('k', 2.0, maximum=3)",
+     '`k` must be an integer <= 3. Received: k=2.0'),
+    ("c.check_int('length', -1, minimum=0)",
+     '`length` must be an integer >= 0. Received: length=-1'),
+    ("c.check_int('n', None)",
+     '`n` must be an integer. Received: n=None'),
+    ("c.check_int('n', 9, maximum=4, allow_none=True)",
+     '`n` must be None or an integer <= 4. Received: n=9'),
+    ("c.check_number('x', 'a')",
+     "`x` must be a finite real number. Received: x='a'"),
+    ("c.check_number('x', 2, high=1)",
+     '`x` must be a finite real number <= 1. Received: x=2'),
+    ("c.check_number('x', 1, high=1, include_high=False)",
+     '`x` must be a finite real number < 1. Received: x=1'),
+    ("c.check_number('x', 0, low=0, include_low=False)",
+     '`x` must be a finite real number > 0. Received: x=0'),
+    ("c.check_number('x', -1, low=0)",
+     '`x` must be a finite real number >= 0. Received: x=-1'),
+    ("c.check_number('x', 2, low=0, high=1, hint='a share')",
+     '`x` must be a finite real number in [0, 1] (a share). Received: x=2'),
+    ("c.check_number('x', 0, low=0, high=1, include_low=False, include_high=False)",
+     '`x` must be a finite real number in (0, 1). Received: x=0'),
+    ("c.check_number('x', float('inf'))",
+     '`x` must be a finite real number. Received: x=inf'),
+    ("c.check_positive_number('rate', 0)",
+     '`rate` must be a finite real number > 0. Received: rate=0'),
+    ("c.check_positive_number('rate', -1, hint='per second')",
+     '`rate` must be a finite real number > 0 (per second). Received: rate=-1'),
+    ("c.check_choice('cell', ['gru'], ('gru', 'lstm'))",
+     "Unknown `cell`. Valid names: ['gru', 'lstm']. Received: cell=['gru']"),
+    ("c.check_positive_ints('h', [1, 0])",
+     '`h` must be a positive integer or an array of positive integers. Received: h=[1, 0]'),
+    ("c.check_positive_ints('h', 0)",
+     '`h` must be a positive integer or an array of positive integers. Received: h=0'),
+    ("c.check_int_array('ids', [[1]], ndim=1)",
+     '`ids` must be a 1-D array. Received: ids.shape=(1, 1)'),
+    ("c.check_int_array('ids', [1, 2], shape=(3,))",
+     '`ids` must be an array of shape (3,). Received: ids.shape=(2,)'),
+    ("c.check_int_array('ids', [0.5])",
+     '`ids` must be an integer array. Received: ids.shape=(1,), ids.dtype=float64'),
+    ("c.check_int_array('ids', [0.5], hint='one per node')",
+     '`ids` must be an integer array (one per node). Received: ids.shape=(1,), ids.dtype=float64'),
+    ("c.check_int_array('ids', [1, 2], min_size=3)",
+     '`ids` must hold at least 3 value(s). Received: ids.size=2'),
+    ("c.check_int_array('ids', [-1, 2], low=0)",
+     '`ids` must hold values >= 0. Received: min=-1, max=2'),
+    ("c.check_int_array('ids', [1, 5], high=5)",
+     '`ids` must hold values < 5. Received: min=1, max=5'),
+    ("c.check_int_array('ids', [1, 5], low=0, high=5)",
+     '`ids` must hold values in [0, 5). Received: min=1, max=5'),
+    ("c.check_int_array('ids', [1.0, 2.0])",
+     '`ids` must be an integer array. Received: ids.shape=(2,), ids.dtype=float64'),
+    ("c.check_float_array('s', [[1.0]], ndim=1)",
+     '`s` must be a 1-D array. Received: s.shape=(1, 1)'),
+    ("c.check_float_array('s', [1.0, 2.0], shape=(3,))",
+     '`s` must be an array of shape (3,). Received: s.shape=(2,)'),
+    ("c.check_float_array('s', [1.0, 2.0], ndim=1, shape=(3,), min_size=3)",
+     '`s` must be a 1-D array of shape (3,) with at least 3 values. Received: s.shape=(2,)'),
+    ("c.check_float_array('s', [1.0, 2.0], min_size=3)",
+     '`s` must be an array with at least 3 values. Received: s.shape=(2,)'),
+    ("c.check_float_array('s', [np.inf, np.nan, 1.0])",
+     '`s` must hold finite values, no NaN or infinity. Received: 2 NaN or infinite value(s)'),
+    ("c.check_probabilities('p', [[0.5, 0.5]], ndim=1)",
+     '`p` must have 1 dimension(s), shape (S,). Received: p.shape=(1, 2)'),
+    ("c.check_probabilities('p', [0.5, 0.5], ndim=2)",
+     '`p` must have 2 dimension(s), shape (S, S) or (S, V). Received: p.shape=(2,)'),
+    ("c.check_probabilities('p', np.zeros((0, 0)), ndim=2, shape='square')",
+     '`p` must have 2 dimension(s), shape (n, n), square and non-empty. Received: p.shape=(0, 0)'),
+    ("c.check_probabilities('p', [[1.0]], ndim=2, shape=(2, 2))",
+     '`p` must have 2 dimension(s), shape (2, 2). Received: p.shape=(1, 1)'),
+    ("c.check_probabilities('p', [0.5, np.nan], ndim=1)",
+     '`p` must hold finite, non-negative probabilities. Received: min=0.5, any non-finite=True'),
+    ("c.check_probabilities('p', [1.5, -0.5], ndim=1)",
+     '`p` must hold finite, non-negative probabilities. Received: min=-0.5, any non-finite=False'),
+    ("c.check_probabilities('p', [[0.5, 0.5], [0.7, 0.7]], ndim=2)",
+     'Every row of `p` must sum to 1 (row 1). Received: row 1 sums to 1.4. Normalise it, e.g. `p / p.sum(axis=-1, keepdims=True)`.'),
+    ("c.check_probabilities('p', [0.5, 0.5 + 2e-6], ndim=1)",
+     '`p` must sum to 1. Received: sum=1.000002. Normalise it, e.g. `p / p.sum(axis=-1, keepdims=True)`.'),
+    ("c.check_shapes(x=(np.zeros(3), ('n', 2)))",
+     '`x` must have shape (n, 2). Received: x.shape=(3,)'),
+    ('c.check_shapes(x=(np.zeros(3), (4,)))',
+     '`x` must have shape (4,). Received: x.shape=(3,)'),
+    ("c.check_shapes(x=(np.zeros((2,)), ('a', 'b')), y=(np.zeros((2, 3)), ('a', 'b')))",
+     'Expected shapes x (a, b), y (a, b) (the same a, b in all). Received shapes: x=(2,), y=(2, 3)'),
+    ("c.check_shapes(x=(np.zeros((2, 3)), ('a', 1)), y=(np.zeros((2, 3)), ('c', 3)))",
+     'Expected shapes x (a, 1), y (c, 3). Received shapes: x=(2, 3), y=(2, 3)'),
+    ("c.check_shapes(x=(np.zeros((3, 2)), (4, 2)))",
+     '`x` must have shape (4, 2). Received: x.shape=(3, 2)'),
+]
+
+
+@pytest.mark.parametrize("call,message", MESSAGES, ids=[call for call, _ in MESSAGES])
+def test_each_refusal_says_exactly_what_was_wrong(call, message):
+    with pytest.raises(ValueError) as refused:
+        eval(call, {"c": checks, "np": np})
+    assert str(refused.value) == message
+
+
+def test_an_unconvertible_float_array_names_the_value():
+    with pytest.raises(ValueError, match=r"^`s` must be an array of real numbers\. Received: s=<object object at"):
+        checks.check_float_array("s", object())
+
+
+def test_bounds_are_inclusive_unless_told_otherwise():
+    assert checks.check_int("k", 1, minimum=1, maximum=4) == 1
+    assert checks.check_int("k", 4, minimum=1, maximum=4) == 4
+    assert checks.check_int("k", -3, maximum=-3) == -3
+    assert checks.check_number("x", 0, low=0, high=1) == 0.0
+    assert checks.check_number("x", 1, low=0, high=1) == 1.0
+    assert checks.check_number("x", 0.5, low=0, high=1, include_low=False, include_high=False) == 0.5
+    assert checks.check_positive_number("rate", 1e-12) == 1e-12
+    # The tolerance on a probability sum is inclusive too (0.25 is exact in binary).
+    checks.check_probabilities("p", [0.5, 0.75], ndim=1, atol=0.25)
+    with pytest.raises(ValueError, match="must sum to 1"):
+        checks.check_probabilities("p", [0.5, 0.75], ndim=1, atol=0.125)
+    # A 1 x 1 transition matrix is square and non-empty.
+    np.testing.assert_array_equal(checks.check_probabilities("p", [[1]], ndim=2, shape="square"), [[1.0]])
+
+
+def test_sizes_and_dtypes_by_default():
+    # min_size defaults to 0: an empty array is an array.
+    assert checks.check_int_array("ids", np.array([], dtype=int)).shape == (0,)
+    assert checks.check_float_array("s", []).shape == (0,)
+    # exactly min_size values are enough
+    assert checks.check_int_array("ids", [1, 2], min_size=2).size == 2
+    assert checks.check_float_array("s", [1.0, 2.0], min_size=2).size == 2
+    # conversions: what the caller computes with
+    assert checks.check_probabilities("p", [[1, 0], [0, 1]], ndim=2).dtype == np.float64
+    assert checks.check_positive_ints("h", np.array([1, 2], dtype="int32")).dtype == np.int64
+    assert checks.check_int_array("ids", np.array([1, 2], dtype="int8")).dtype == np.int64
+    assert checks.check_int_array("ids", [1.0, 2.0], integral_floats=True).dtype == np.int64
+    # string shapes are only shown in messages; tuple shapes are checked
+    assert checks.check_int_array("ids", [1, 2], shape="(n,)").shape == (2,)
+    assert checks.check_float_array("s", [1.0, 2.0], shape="(T,)").shape == (2,)
+    assert checks.check_float_array("s", [[1.0, 2.0]], shape=(1, 2)).shape == (1, 2)
+    assert checks.check_int_array("ids", [[1, 2]], shape=(1, 2)).shape == (1, 2)
+    # NaN allowed when finite=False
+    assert np.isnan(checks.check_float_array("s", [np.nan], finite=False)[0])

@@ -103,3 +103,25 @@ def test_training_dict_checks():
         check_training({"optimizer": "lbfgs"}, rules, 100)
     with pytest.raises(ChallengeRuleError, match="at most 50 epochs"):
         check_training({"epochs": 51, "batch_size": 50}, rules, 100)
+
+
+@pytest.mark.parametrize("name,cls", [("adam", "Adam"), ("adamw", "AdamW"), ("rmsprop", "RMSprop"), ("sgd", "SGD"),
+                                      ("nadam", "Nadam")])
+def test_each_optimizer_name_builds_that_optimizer_with_the_learning_rate(name, cls):
+    from keras_patterns.challenges.core import OPTIMIZERS, _optimizer
+
+    assert name in OPTIMIZERS
+    optimizer = _optimizer(name, 0.125)
+    assert type(optimizer).__name__ == cls
+    assert float(keras.ops.convert_to_numpy(optimizer.learning_rate)) == 0.125
+
+
+def test_points_at_the_edges_of_the_scale():
+    rules = ChallengeRules(max_params=10, max_updates=10, max_batch_size=8, full_within=0.5, zero_at=2.5)
+    assert rules.points(0.5, 3) == 3.0          # exactly at full_within: full points
+    assert rules.points(2.5, 3) == 0.0          # exactly at zero_at: none
+    assert rules.points(-1.0, 3) == 3.0         # better than the limit (test-set luck) is full points
+    assert rules.points(1.5, 3) == 1.5
+    assert rules.points(1.0, 3) == 2.25
+    assert rules.points(float("nan"), 3) == 0.0
+    assert rules.points(2.4999, 3) == 0.0       # rounded to 0.01 point
