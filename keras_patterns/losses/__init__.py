@@ -1,4 +1,7 @@
-"""Extra loss terms that tie the heads of a multi-task model together (none yet).
+"""Loss terms of multi-task models: the weighted joint loss, and the terms that tie the heads together.
+
+`joint`: the weighted joint loss `w_g * L_global + w_l * L_local` of a two-headed model, and
+`compile_multitask`, which trains it through Keras' dict of losses and `loss_weights` (chapter 03).
 
 What will live here, one module per term, written with `keras.ops`: the consistency violation between a
 hazard head and a survival head (一致性违背值, S_T against exp(-sum h), chapter 05), the calibration of a

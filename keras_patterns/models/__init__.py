@@ -6,9 +6,10 @@
   (chapter 11).
 - `walks`: the many-to-one walk classifier and the many-to-many walk tagger that read random walks on a
   graph (chapter 14).
+- `multitask`: a shared recurrent trunk with a many-to-one head `"global"` and a many-to-many head `"local"`
+  (多任务学习), and its single-task variant (chapter 03; chapters 04-10 reuse it).
 
-Coming chapters add their pattern here, one module each: the hybrid 1D-CNN + Bi-GRU (chapter 02), the
-multi-task trunk with a many-to-one and a many-to-many head (多任务学习, chapters 03-10), the attention
+Coming chapters add their pattern here, one module each: the hybrid 1D-CNN + Bi-GRU (chapter 02), the attention
 models (注意力机制, chapters 12 and 13). A builder returns an uncompiled `keras.Model`; the layers it needs
 that Keras lacks live in `keras_patterns.layers`, its extra loss terms in `keras_patterns.losses`.
 """
