@@ -1,0 +1,46 @@
+"""Chapter 04's challenge: fixed reactions, the rule classifier's limit on the same test set, the rules."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_patterns.challenges import ChallengeRuleError, run_challenge
+from keras_patterns.challenges import reactions as challenge
+from keras_patterns.data import reactions as data
+from keras_patterns.oracles import reactions as oracle
+
+
+@pytest.fixture(scope="module")
+def task():
+    return challenge.reactions_task()
+
+
+def test_task_is_fixed_and_its_limit_is_the_rule_classifier(task):
+    assert task.x_train.shape == (1200, 64) and task.x_test.shape == (600, 64)
+    assert task.x_train.dtype == np.int32 and set(np.unique(task.y_train)) == set(range(5))
+    again = challenge.reactions_task()
+    assert np.array_equal(again.x_test, task.x_test) and np.array_equal(again.y_train, task.y_train)
+    train, test = challenge._reactions()
+    assert task.limit == 100.0 * oracle.rule_accuracy([r.smiles for r in test], task.y_test) == 100.0
+    # Test substrates come from the other split: no test reaction is a training reaction.
+    assert not {r.smiles for r in train} & {r.smiles for r in test}
+    vocab = challenge.vocabulary()
+    assert vocab == data.build_vocabulary(train) and task.x_test.max() < len(vocab)
+
+
+def _mean_pool(epochs):
+    def build():
+        x = keras.Input(shape=(64,), dtype="int32")
+        h = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(len(challenge.vocabulary()), 4)(x))
+        return keras.Model(x, keras.layers.Dense(5, activation="softmax")(h)), {"learning_rate": 3e-2,
+                                                                                 "batch_size": 128, "epochs": epochs}
+    return build
+
+
+def test_a_cheap_design_is_graded_deterministically_and_rules_bite(task):
+    first = run_challenge(task, _mean_pool(3), points=4, verbose=False)
+    second = run_challenge(task, _mean_pool(3), points=4, verbose=False)
+    assert first.score == second.score and 0 <= first.points <= 4 and first.updates == 3 * 10
+    assert first.gap == pytest.approx(100.0 - first.score)
+    with pytest.raises(ChallengeRuleError, match="updates"):
+        run_challenge(task, _mean_pool(13), points=4, verbose=False)
