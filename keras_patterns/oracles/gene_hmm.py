@@ -66,6 +66,7 @@ __all__ = [
     "build_gene_model",
     "reverse_complement",
     "sense_codon_probabilities",
+    "third_base_law",
     "label_posteriors",
     "bayes_predictions",
     "boundary_mask",
@@ -134,6 +135,31 @@ def sense_codon_probabilities(usage=None):
     if total <= 0:
         raise ValueError("`usage` must give a positive frequency to at least one sense codon.")
     return {c: v / total for c, v in sense.items()}
+
+
+def third_base_law(codon_probabilities):
+    """P(b3 | b1 b2): the emission of the position-3 states, from a law over codons.
+
+    Args:
+        codon_probabilities: a dict codon -> probability (or frequency; normalised here), e.g. from
+            `sense_codon_probabilities()`.
+
+    Returns:
+        float64 `(4, 4, 4)`: entry `[b1, b2, b3]` is P(third base b3 | first two bases b1 b2), bases indexed
+        A, C, G, T; a prefix no codon has gets a row of zeros (it has no state).
+
+    Example:
+
+    >>> law = third_base_law(sense_codon_probabilities())
+    >>> round(float(law[3, 0, 1]), 4), float(law[3, 0, 0])  # after T, A only C or T: TAA, TAG are stops
+    (0.4301, 0.0)
+    """
+    table = _check_table("codon_probabilities", codon_probabilities)
+    law = np.zeros((4, 4, 4))
+    for codon, value in table.items():
+        law[tuple(_ids(codon))] = value
+    totals = law.sum(axis=2, keepdims=True)
+    return np.divide(law, totals, out=np.zeros_like(law), where=totals > 0)
 
 
 def _check_table(name, table):

@@ -263,3 +263,19 @@ def test_bad_input_is_named():
         g.brute_force_label_posteriors(model, np.zeros(17, dtype=int))
     with pytest.raises(ValueError, match="num_contigs"):
         model.sample(0, 10, seed=0)
+
+
+def test_third_base_law_golden():
+    law = g.third_base_law(g.sense_codon_probabilities())
+    a, c, gg, t = range(4)
+    assert law[a, t, gg] == pytest.approx(27.8 / (30.3 + 25.0 + 4.4 + 27.8)), "P(G | AT) = ATG / (ATA+ATC+ATG+ATT)"
+    assert law[t, a, a] == 0.0 and law[t, a, gg] == 0.0 and law[t, gg, a] == 0.0, "no stop codon"
+    assert law[t, a, c] == pytest.approx(12.3 / 28.6)
+    assert np.allclose(law.sum(-1), 1.0)
+    assert np.array_equal(g.third_base_law({"ATG": 2.0})[a, t], [0, 0, 1, 0])
+    assert g.third_base_law({"ATG": 2.0})[c].sum() == 0.0, "an absent prefix: zeros"
+    model = g.build_gene_model()
+    k = model.names.index("+codon3:AT")
+    assert np.allclose(model.emission[k], law[a, t]), "the position-3 state emits P(b3 | b1 b2)"
+    with pytest.raises(ValueError, match="codon"):
+        g.third_base_law({"AT": 1.0})
