@@ -67,6 +67,8 @@ MODULES = {
     "challenges/proteins": ["challenges/proteins_test.py"],
     "challenges/forecasting": ["challenges/forecasting_test.py"],
     "challenges/walks": ["challenges/walks_test.py"],
+    "data/motifs": ["data/motifs_test.py"],
+    "oracles/motifs": ["oracles/motifs_test.py"],
 }
 # Functions whose code only runs where a package absent from the course's machines is installed: their
 # mutants are not run, and the reports list them as "untestable here" with the reason (outside the score).

@@ -11,19 +11,22 @@ Where things live:
 - `models`: builders, one module per pattern: `models.taggers` (bidirectional and causal
   many-to-many taggers, ch01), `models.forecasters` (direct forecaster, `IteratedForecaster`
   encoder-decoder, `teacher_forcing_inputs`, ch11), `models.walks` (many-to-one walk classifier and
-  many-to-many walk tagger, ch14).
+  many-to-many walk tagger, ch14), `models.multitask` (shared recurrent trunk with a
+  many-to-one `"global"` and a many-to-many `"local"` head, and its single-task variant, ch03-10).
 - `layers`: custom Keras layers (the attention layers of ch12/13 to come).
-- `losses`: terms that tie a multi-task model's heads together (consistency, coupling, alignment of
-  ch04-10 to come).
+- `losses`: multi-task losses: `losses.joint` (the weighted joint loss, `compile_multitask`, ch03-10);
+  the terms that tie the heads together (consistency, coupling, alignment of ch04-10 to come).
 - `diagnostics`: what a trained model's gradients say: `diagnostics.gradients.input_gradients`
-  (saliency, sensitivity) on any backend.
+  (saliency, sensitivity) on any backend; `diagnostics.saliency` (per-position input-gradient norms,
+  the saliency ratio, ch03).
 - `oracles`: exact limits, one module per generator family, plain NumPy: `oracles.hmm` (filtering
   and smoothing posteriors, ch01), `oracles.ar1` (optimal H-step forecasts and errors, ch11),
   `oracles.random_walks` (transition matrix, walk laws, Bayes accuracies, spectral gap, mixing
-  time, ch14).
+  time, ch14), `oracles.motifs` (planted-motif posteriors, ch03).
 - `data`: loaders and generators, one module per data family, each with its card in `datasets/`:
   `data.proteins` (ch01), `data.series` (statsmodels series, `make_windows`, `horizon_targets`,
-  ARIMA baseline, ch11), `data.graphs` (three graphs, `sample_walks`, the walk tasks' targets, ch14).
+  ARIMA baseline, ch11), `data.graphs` (three graphs, `sample_walks`, the walk tasks' targets, ch14),
+  `data.motifs` (DNA with a planted CTCF motif, ch03).
   `data.tfds` builds the same data as tensorflow-datasets datasets (not imported by notebooks).
 - `metrics`: masked Q3, per-step accuracy, MSE per horizon.
 - `training`: the shared loops `fit_classifier`, `fit_forecaster`, `predict_proba`.

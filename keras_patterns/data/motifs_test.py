@@ -100,3 +100,14 @@ def test_one_hot_and_decode():
 def test_bad_arguments_name_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_default_pwm_is_ctcf_with_one_pseudocount_per_cell():
+    np.testing.assert_allclose(motifs.pwm(), (motifs.CTCF_COUNTS + 1) / (motifs.CTCF_COUNTS + 1).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(motifs.pwm(pseudocount=0.0)[4], [8 / 913, 903 / 913, 0, 2 / 913])
+
+
+@pytest.mark.parametrize("counts", [[1, 2, 3, 4], [[[1, 2, 3, 4]]]])
+def test_counts_of_the_wrong_rank_are_refused_by_name(counts):
+    with pytest.raises(ValueError, match=r"`counts` must be a 2-D array of shape \(width, 4\)"):
+        motifs.pwm(counts)

@@ -147,3 +147,25 @@ def test_bayes_rule_beats_other_thresholds_on_a_sample():
 def test_bad_arguments_name_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_each_sequence_is_normalised_on_its_own():
+    # A 600-column motif that is almost surely all A: the all-A sequence's log-ratio is about +826, the
+    # all-C one's about -2600. Shifting both by one common maximum would underflow the second one to 0/0.
+    motif = np.tile([[0.99, 0.0033, 0.0033, 0.0034]], (600, 1))
+    ids = np.stack([np.zeros(600, "int64"), np.ones(600, "int64")])
+    p = om.presence_posterior(ids, motif)
+    assert np.all(np.isfinite(p)) and p[0] == 1.0 and p[1] == 0.0
+    q = om.position_posterior(ids, motif)
+    assert np.all(np.isfinite(q)) and np.all(q[0] == 1.0) and np.all(q[1] == 0.0)
+
+
+def test_impossible_placements_and_certain_priors_raise_no_warning():
+    import warnings
+
+    motif = np.array([[1.0, 0.0, 0.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        om.placement_log_likelihood_ratios([[1, 2]], motif)
+        om.presence_posterior([[0, 1]], motif, prior=1.0)
+        om.presence_posterior([[0, 1]], motif, prior=0.0)
