@@ -230,6 +230,12 @@ MESSAGES = [
      'Expected shapes x (a, b), y (a, b) (the same a, b in all). Received shapes: x=(2,), y=(2, 3)'),
     ("c.check_shapes(x=(np.zeros((2, 3)), ('a', 1)), y=(np.zeros((2, 3)), ('c', 3)))",
      'Expected shapes x (a, 1), y (c, 3). Received shapes: x=(2, 3), y=(2, 3)'),
+    ("c.check_shapes(x=(np.zeros(2), ('a', 'b')), y=(np.zeros((2, 3)), ('a', 3)))",
+     'Expected shapes x (a, b), y (a, 3) (the same a in all). Received shapes: x=(2,), y=(2, 3)'),
+    ("c.check_shapes(x=(np.zeros((2, 3)), ('a', 'b')), y=(np.zeros((3, 3)), ('a', 3)))",
+     'Expected shapes x (a, b), y (a, 3) (the same a in all). Received shapes: x=(2, 3), y=(3, 3)'),
+    ("c.check_int_array('m', [True, False], integral_floats=True)",
+     '`m` must be an integer array. Received: m.shape=(2,), m.dtype=bool'),
     ("c.check_shapes(x=(np.zeros((3, 2)), (4, 2)))",
      '`x` must have shape (4, 2). Received: x.shape=(3, 2)'),
 ]
@@ -275,6 +281,8 @@ def test_sizes_and_dtypes_by_default():
     assert checks.check_positive_ints("h", np.array([1, 2], dtype="int32")).dtype == np.int64
     assert checks.check_int_array("ids", np.array([1, 2], dtype="int8")).dtype == np.int64
     assert checks.check_int_array("ids", [1.0, 2.0], integral_floats=True).dtype == np.int64
+    whole32 = checks.check_int_array("ids", np.array([1.0, 2.0], dtype="float32"), integral_floats=True)
+    assert whole32.dtype == np.int64 and whole32.tolist() == [1, 2]
     # string shapes are only shown in messages; tuple shapes are checked
     assert checks.check_int_array("ids", [1, 2], shape="(n,)").shape == (2,)
     assert checks.check_float_array("s", [1.0, 2.0], shape="(T,)").shape == (2,)

@@ -123,8 +123,9 @@ def test_results_dir_finds_the_course_root_upward(tmp_path, monkeypatch):
         other = tmp_path / f"only_{mark.replace('.', '_')}"
         other.mkdir()
         (other / mark).mkdir() if mark == "keras_patterns" else (other / mark).write_text("")
-        monkeypatch.chdir(other)
-        assert results_module.results_dir() == other.resolve() / "build" / "results"
+        (other / "notebooks").mkdir()
+        monkeypatch.chdir(other / "notebooks")
+        assert results_module.results_dir() == (other / "notebooks").resolve() / "build" / "results"
 
 
 def test_verdicts():

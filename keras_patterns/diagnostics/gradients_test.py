@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -58,7 +59,13 @@ def test_the_other_installed_backend_gives_the_same_gradient(backend):
     import subprocess
     import sys
 
-    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    import keras_patterns
+
+    # The fresh interpreter imports the very keras_patterns this test imported (a scratch copy under test
+    # included), not whichever one its working directory or the editable install would give it.
+    package_root = str(Path(keras_patterns.__file__).resolve().parents[1])
+    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=path)
     proc = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     name, kind, dtype, shape, values = proc.stdout.strip().splitlines()[-1].split("|")
