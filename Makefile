@@ -14,7 +14,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PROFILE ?= default
 
-.PHONY: demo test test-jax test-python test-fast test-doctest mutation-lib mutation-sample release release-check selftest lab clean sandbox python-check
+.PHONY: demo site site-assets test test-jax test-python test-fast test-doctest mutation-lib mutation-sample release release-check selftest lab clean sandbox python-check
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY)" || bin/find-python $(PYTHON)
@@ -43,7 +43,7 @@ sandbox:
 	  { echo "kp grade needs bubblewrap: apt-get install bubblewrap (or pass --sandbox none)"; exit 1; }
 
 # Every test on TensorFlow, then the library's unit tests again on JAX (TFDS builders need TensorFlow).
-test: python-check $(STAMP) sandbox
+test: python-check $(STAMP) sandbox site-assets
 	$(BIN)/python -m pytest --durations=25 -r s
 	$(MAKE) --no-print-directory test-doctest
 	$(MAKE) --no-print-directory test-jax
@@ -97,6 +97,22 @@ selftest: python-check $(STAMP) sandbox
 # jupyter_config/ turns off JupyterLab's news pop-up (it asks to fetch news these machines cannot reach).
 lab: $(STAMP)
 	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter_config $(BIN)/jupyter lab course/
+
+# The course site's scripts, served from the site (no CDN): MathJax 2 and reveal.js from npm, into the
+# environment (install time only; `kp site` and `kp slides` copy them, nothing downloads when they run).
+SITE_ASSETS := $(VENV)/share/kp-site
+SITE_NPM    := mathjax@2.7.9 reveal.js@4.6.1
+SITE_STAMP  := $(SITE_ASSETS)/.installed-$(subst @,-,$(subst $() ,_,$(SITE_NPM)))
+$(SITE_STAMP):
+	mkdir -p $(SITE_ASSETS)
+	cd $(SITE_ASSETS) && npm install --no-audit --no-fund --silent $(SITE_NPM)
+	touch $@
+site-assets: $(SITE_STAMP)
+
+# The student site in build/site/, the instructor site in build/site-instructor/ (`make demo` first gives
+# them the default profile's outputs; else a chapter without a fresh executed notebook runs at smoke).
+site: $(STAMP) site-assets
+	$(BIN)/kp site
 
 clean:
 	rm -rf build

@@ -6,6 +6,8 @@
     kp grade DIR [--out grades.csv] [--profile smoke] [--timeout S] [--jobs N] [--sandbox bwrap|none] [--kernels warm|fresh]
     kp selftest [CH ...] [--jobs N] [--sandbox bwrap|none]
     kp new chNN_slug [--title T] [--problem N]
+    kp site [CH ...] [--audience student|instructor|both] [--profile P]
+    kp slides CH [--audience student|instructor] [--profile P]
 
 A chapter is named by its id (`ch01_protein_ss`) or number (`ch01`, `01`, `1`).
 The course root is `--root`, else `$KP_ROOT`, else found upward from the
@@ -277,6 +279,33 @@ def cmd_selftest(args, root):
 
 
 # ------------------------------------------------------------------------------------------
+# kp site, kp slides
+
+
+def cmd_site(args, root):
+    from autograder.site import build_site
+
+    chapters = sorted(resolve_chapters(args.chapters, root), key=lambda ch: (ch.number, ch.id))
+    audiences = ("student", "instructor") if args.audience == "both" else (args.audience,)
+    for audience in audiences:
+        _say(f"== {audience} site of {len(chapters)} chapters (a chapter without a fresh build/executed "
+             f"notebook runs at {args.profile})")
+        report = build_site(root, audience, profile=args.profile, chapters=chapters, progress=_say)
+        _say(f"{audience} site: {relative(report.folder / 'index.html', root)}, {len(report.pages)} pages "
+             f"in {report.seconds:.1f} s ({len(report.executed)} chapters executed)")
+    return EXIT_OK
+
+
+def cmd_slides(args, root):
+    from autograder.slides import build_slides
+
+    chapter = resolve_chapters([args.chapter], root)[0]
+    deck = build_slides(root, chapter, args.audience, profile=args.profile, progress=_say)
+    _say(f"open {relative(deck, root)} in a browser (reveal.js: arrows move, S shows the speaker notes)")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------
 
 
 def build_parser():
@@ -323,11 +352,27 @@ def build_parser():
     new.add_argument("chapter", metavar="CH", help="the new chapter's id, chNN_slug")
     new.add_argument("--title", default=None, help="the notebook's title")
     new.add_argument("--problem", default=None, help="the textbook chapter's problem id (default: the course map's)")
+
+    site = sub.add_parser("site", parents=[common], help="build the static course site (build/site/, build/site-instructor/)")
+    site.add_argument("chapters", metavar="CH", nargs="*", help="the chapters (default: every finished chapter)")
+    site.add_argument("--audience", choices=("student", "instructor", "both"), default="both",
+                      help="student: the release with the solution's outputs (build/site/); instructor: the executed "
+                           "solutions and measured claims (build/site-instructor/); default both")
+    site.add_argument("--profile", choices=PROFILES, default="smoke",
+                      help="the profile a chapter runs at when build/executed/CH.ipynb is missing or older than its "
+                           "source (default smoke; `kp demo` first gives the pages default-profile outputs)")
+
+    slides = sub.add_parser("slides", parents=[common], help="write a reveal.js lecture deck of one chapter (build/slides/)")
+    slides.add_argument("chapter", metavar="CH", help="e.g. ch14_random_walks, ch14, 14")
+    slides.add_argument("--audience", choices=("student", "instructor"), default="instructor",
+                        help="instructor (default): with the solution code; student: the released stubs")
+    slides.add_argument("--profile", choices=PROFILES, default="smoke",
+                        help="the profile the chapter runs at when its executed notebook is not fresh (default smoke)")
     return parser
 
 
 COMMANDS = {"run": cmd_run, "demo": cmd_demo, "release": cmd_release, "grade": cmd_grade, "selftest": cmd_selftest,
-            "new": cmd_new}
+            "new": cmd_new, "site": cmd_site, "slides": cmd_slides}
 
 
 def main(argv=None):
