@@ -35,6 +35,9 @@ python-check:
 
 demo: python-check $(STAMP)
 	$(BIN)/kp demo --profile $(PROFILE)
+	@# kp site then renders these runs; its scripts come from npm (install time only, where npm is).
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory site-assets; \
+	  else echo "kp site needs MathJax and reveal.js: install npm, then make site-assets"; fi
 
 # The grader runs every kernel under bubblewrap; install it where we can (root with apt).
 sandbox:
