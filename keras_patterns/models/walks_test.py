@@ -144,6 +144,10 @@ def test_walk_builders_build_what_their_arguments_say(build, head, sequences):
     assert default.get_layer("node_embedding").output_dim == 5  # embedding_dim defaults to num_hiddens
     assert default.get_layer(head).units == 2
     assert default.name == build.__name__.replace("build_", "")
+    # Node ids go in as int32 through the input the notebooks feed by name.
+    assert [(t.name, str(t.dtype)) for t in model.inputs] == [("walk", "int32")]
+    with pytest.raises(ValueError, match=r"^`embedding_dim` must be a positive integer\. Received: embedding_dim=0"):
+        build(12, 5, embedding_dim=0)
 
 
 def test_compile_walk_model_uses_its_learning_rate_and_reports_accuracy():
