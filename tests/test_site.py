@@ -14,7 +14,8 @@ Three layers:
   one: then it is public anyway). Every file under
   `build/site/` is read as text (HTML with its tags removed and entities decoded: the code
   highlighter splits a line into spans) and no whole stripped line of it may equal a counted line.
-  The same check must find lines on the instructor site, so it is shown to be able to fail;
+  The same check must find lines on the instructor site, so it is shown to be able to fail; chapter
+  14's student deck must hold none, its instructor deck some;
 * the **browser test** (`slow`): Debian's chromium, headless, driven by Playwright, loads every
   page of both sites and the instructor deck of chapter 14 from a local HTTP server, with every
   request that leaves the server aborted and counted. Each page: no console error, no page
@@ -249,6 +250,7 @@ def built():
     chapters = [resolve_chapter(n, list_chapters(REPO)) for n in names] or list_chapters(REPO)
     assert main(["site", *(ch.id for ch in chapters), "--profile", "smoke"]) == 0
     assert main(["slides", "ch14", "--audience", "instructor"]) == 0
+    assert main(["slides", "ch14", "--audience", "student"]) == 0
     return chapters
 
 
@@ -261,6 +263,15 @@ def test_student_site_holds_no_line_of_any_solution_or_hidden_test(built):
         assert not leaks(student, secrets), f"{chapter.id}: solution or hidden-test lines on the student site"
         # The same check finds them where they belong: it can fail.
         assert len(leaks(instructor, secrets)) >= len(secrets) // 2, f"{chapter.id}: the check misses the instructor's"
+
+
+@pytest.mark.slow
+def test_solution_code_is_only_in_the_instructor_deck(built):
+    secrets = secret_lines(REPO, "ch14_random_walks")
+    student = page_lines(REPO / "build" / "slides" / "ch14_random_walks.student.slides.html") & secrets
+    instructor = page_lines(REPO / "build" / "slides" / "ch14_random_walks.instructor.slides.html") & secrets
+    assert not student, f"solution lines in the student deck: {sorted(student)[:5]}"
+    assert len(instructor) >= 5, "the instructor deck must show the pattern's lines (the answer cells)"
 
 
 @pytest.mark.slow
