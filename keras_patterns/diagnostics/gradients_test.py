@@ -78,3 +78,15 @@ def test_an_unknown_backend_is_refused_with_the_supported_ones(monkeypatch):
     monkeypatch.setattr(keras.backend, "backend", lambda: "numpy")
     with pytest.raises(NotImplementedError, match=r"supports the tensorflow, jax, torch backends; Keras runs on 'numpy'"):
         input_gradients(lambda t: t, np.ones((2, 2), dtype="float32"))
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_each_backends_autodiff_on_plain_operators(backend):
+    # Each backend's function called directly, with a function of plain operators that any tensor type
+    # supports, so that both run in this process whichever backend Keras was started on.
+    from keras_patterns.diagnostics import gradients
+
+    x = np.array([[1.0, -2.0, 0.5]], dtype="float32")
+    g = gradients._GRADIENTS[backend](lambda t: t * t * t, x)
+    assert isinstance(g, np.ndarray) and g.shape == (1, 3) and g.dtype == np.float32
+    np.testing.assert_allclose(g, 3 * x**2, rtol=1e-6)
