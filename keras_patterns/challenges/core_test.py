@@ -97,6 +97,9 @@ def test_training_dict_checks():
     rules = ChallengeRules(max_params=10, max_updates=100, max_batch_size=64, full_within=1, zero_at=2)
     training, updates = check_training({"epochs": 3, "batch_size": 50}, rules, 100)
     assert updates == 6 and training["optimizer"] == "adam"
+    # The last, partial batch of an epoch is an update too: 100 examples in batches of 32 are 4 updates.
+    assert check_training({"epochs": 3, "batch_size": 32}, rules, 100)[1] == 12
+    assert check_training({"epochs": 1, "batch_size": 64}, rules, 65)[1] == 2
     with pytest.raises(ChallengeRuleError, match="unknown keys"):
         check_training({"loss": "mse"}, rules, 100)
     with pytest.raises(ValueError, match="optimizer"):
