@@ -69,7 +69,7 @@ mutation-lib: $(STAMP)
 # kill rate must reach 90 %.
 MUTATION_SAMPLE ?= 6
 MUTATION_SEED ?= 0
-MUTATION_CI_MODULES ?= oracles/hmm oracles/ar1 oracles/random_walks baselines data/graphs metrics
+MUTATION_CI_MODULES ?= oracles/hmm oracles/ar1 oracles/random_walks baselines data/graphs metrics checks results
 mutation-sample: $(STAMP)
 	$(BIN)/python benchmarks/mutation_lib.py --sample $(MUTATION_SAMPLE) --seed $(MUTATION_SEED) --check \
 	  $(MUTATION_CI_MODULES)
