@@ -19,6 +19,11 @@ REQUIRED = {
         "metrics": {"q3_bidirectional", "q3_unidirectional", "q3_bidirectional_real"},
         "limits": {"q3_limit_smoothing", "q3_limit_filtering"},
     },
+    "ch04_smiles_multitask": {
+        "metrics": {"acc_reaction_type_with_reg", "acc_reaction_type_no_reg", "f1_reactive_tokens_with_reg",
+                    "f1_reactive_tokens_no_reg", "alignment_with_reg", "alignment_no_reg"},
+        "limits": {"acc_reaction_type_rdkit_rule", "acc_reaction_type_fingerprint"},
+    },
     "ch11_forecasting": {
         "metrics": {f"mse_{kind}_H{h}" for kind in ("iterated", "direct") for h in (1, 2, 4, 8, 16)},
         "limits": {f"mse_optimal_H{h}" for h in (1, 2, 4, 8, 16)} | {f"arima_mse_sunspots_H{h}" for h in (1, 2, 4, 8, 16)},

@@ -150,9 +150,11 @@ def fit_runs(build, train, runs, *, epochs, batch_size=64, learning_rate=1e-2, e
     model = compile_reaction_model(build(), learning_rate)
     model.optimizer.build(model.trainable_variables)
     fresh_optimizer = [np.array(v.numpy() if hasattr(v, "numpy") else v) for v in model.optimizer.variables]
-    # One throw-away step first: on JAX the first fit of a compiled model does not train like the later ones
-    # (measured: same seed, different weights), so every run below is a later one. Its effect is reset.
-    model.fit(train["tokens"][:batch_size], targets({k: v[:batch_size] for k, v in train.items()}),
+    # One throw-away epoch first: on JAX the first fit of a compiled model does not train like the later ones
+    # (measured: same seed, different weights), so every run below is a later one. Its effect is reset. It holds
+    # one full batch and the last partial one, so both batch shapes are traced here and not in the first run.
+    warm = batch_size + len(train["tokens"]) % batch_size
+    model.fit(train["tokens"][:warm], targets({k: v[:warm] for k, v in train.items()}),
               batch_size=batch_size, epochs=1, verbose=0)
     out = []
     for weight, seed in runs:
