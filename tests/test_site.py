@@ -345,9 +345,10 @@ def _check_page(page, url, problems):
     if "$$" in text:
         seen.append("raw $$ left: math not rendered")
     # MathJax replaces every $...$ it typesets; a `$` left in rendered markdown is math it missed, unless it
-    # starts an environment variable's name ($KP_RESULTS_DIR).
-    markdown = [re.sub(r"\$[A-Z_][A-Z0-9_]*", "", m)
-                for m in page.eval_on_selector_all(".jp-RenderedMarkdown", "els => els.map(e => e.innerText)")]
+    # starts an environment variable's name ($KP_RESULTS_DIR) or stands in code (MathJax skips pre and code:
+    # chapter 04 prints the SMILES regular expression, which matches a literal `$`).
+    prose = "els => els.map(e => { const c = e.cloneNode(true); c.querySelectorAll('pre, code, script').forEach(x => x.remove()); return c.textContent; })"
+    markdown = [re.sub(r"\$[A-Z_][A-Z0-9_]*", "", m) for m in page.eval_on_selector_all(".jp-RenderedMarkdown", prose)]
     seen += [f"raw $ in a markdown cell: {m[max(0, m.find('$') - 30):m.find('$') + 30]!r}" for m in markdown if "$" in m]
     if ".slides.html" not in url and not page.query_selector(".MathJax_CHTML, .kp-index"):
         seen.append("no typeset math on a chapter page")

@@ -51,3 +51,21 @@ def test_masked_binary_crossentropy_ignores_padding():
     p = np.array([[0.9, 0.2, 0.5, 0.99], [0.5, 0.5, 0.5, 0.5]], "float32")
     got = keras.ops.convert_to_numpy(masked_binary_crossentropy(y, p))
     np.testing.assert_allclose(got, [-(np.log(0.9) + np.log(0.8)) / 2, 0.0], rtol=1e-5)
+
+
+def test_alignment_score_keeps_the_float_dtype_of_the_activity():
+    """float64 in, float64 out, at float64 precision (where the backend has float64: JAX without x64 has not)."""
+    a = np.array([[0.1, 0.7, 0.3, 0.2], [0.3, 0.1, 0.9, 0.4]])
+    c = np.array([[0.7, 0.1, 0.3, 0.9], [0.2, 0.8, 0.1, 0.6]])
+    m = np.array([[1, 1, 1, 0], [1, 1, 1, 1]], "float32")
+    got = alignment_score(a, c, m)
+    if keras.backend.standardize_dtype(keras.ops.convert_to_tensor(np.float64(1.0)).dtype) != "float64":
+        assert keras.backend.standardize_dtype(got.dtype) == "float32"  # JAX without x64: float64 is float32
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(got), _numpy_cosine(a, c, m), rtol=1e-6)
+        return
+    assert keras.backend.standardize_dtype(got.dtype) == "float64"
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(got), _numpy_cosine(a, c, m), rtol=1e-13)
+    # An integer activity is scored in float32; integer contributions follow the activity's dtype.
+    assert keras.backend.standardize_dtype(alignment_score(np.ones((2, 3), "int32"), c[:, :3], m[:, :3]).dtype) == "float32"
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(alignment_score(a, np.array([[1, 0, 2, 5], [0, 1, 1, 3]]), m)),
+                               _numpy_cosine(a, np.array([[1.0, 0, 2, 5], [0, 1, 1, 3]]), m), rtol=1e-13)
