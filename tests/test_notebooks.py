@@ -19,6 +19,11 @@ REQUIRED = {
         "metrics": {"q3_bidirectional", "q3_unidirectional", "q3_bidirectional_real"},
         "limits": {"q3_limit_smoothing", "q3_limit_filtering"},
     },
+    "ch03_motif_trunk": {
+        "metrics": {"acc_global_multitask", "acc_global_single", "acc_local_multitask", "saliency_ratio_multitask",
+                    "saliency_ratio_single"},
+        "limits": {"acc_global_limit", "acc_local_limit"},
+    },
     "ch04_smiles_multitask": {
         "metrics": {"acc_reaction_type_with_reg", "acc_reaction_type_no_reg", "f1_reactive_tokens_with_reg",
                     "f1_reactive_tokens_no_reg", "alignment_with_reg", "alignment_no_reg"},
