@@ -160,14 +160,17 @@ def find_leaks(folder):
     return leaks
 
 
-def _managed_files(course_dir, chapters_ids):
-    """Files in course/ that `kp release` owns: everything in chapter folders (chNN_*)."""
+def _managed_files(course_dir, chapters_ids, solutions_dir):
+    """Files in course/ that this release owns: everything in the folders of the chapters released, and in
+    orphaned chapter folders (chNN_* with no solution left). Another chapter's release is not touched, so
+    releasing one chapter leaves the others as they are."""
     files = set()
     course_dir = Path(course_dir)
     if not course_dir.is_dir():
         return files
     for sub in course_dir.iterdir():
-        if sub.is_dir() and (CHAPTER_PATTERN.match(sub.name) or sub.name in chapters_ids):
+        orphan = CHAPTER_PATTERN.match(sub.name) and not (Path(solutions_dir) / sub.name).is_dir()
+        if sub.is_dir() and (orphan or sub.name in chapters_ids):
             for path in sub.rglob("*"):
                 if path.is_file() and ".ipynb_checkpoints" not in path.parts:
                     files.add(path.relative_to(course_dir))
@@ -187,7 +190,7 @@ def release(root, chapters, check=False):
         fresh = Path(tmp)
         written = generate_release(root, chapters, fresh)
         new_files = {Path(p) for p in written}
-        old_files = _managed_files(course_dir, {ch.id for ch in chapters})
+        old_files = _managed_files(course_dir, {ch.id for ch in chapters}, root / "solutions")
         stale = []
         for rel in sorted(new_files | old_files):
             new, old = fresh / rel, course_dir / rel

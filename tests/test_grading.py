@@ -154,6 +154,15 @@ def test_release_generates_course_and_check_detects_staleness(course, capsys):
     assert not orphan.parent.exists()
     assert main(["--root", str(course), "release", "--check"]) == 0
 
+    # Releasing one chapter leaves the others' released files alone.
+    others = sorted(p.relative_to(course) for p in (course / "course").rglob("*")
+                    if p.is_file() and "ch01_tiny" not in p.parts)
+    assert others, "the fixture course has a second chapter"
+    (ch01,) = [c for c in list_chapters(course) if c.id == "ch01_tiny"]
+    release.release(course, [ch01])
+    assert all((course / p).is_file() for p in others)
+    assert main(["--root", str(course), "release", "--check"]) == 0
+
     # A file in course/ that holds a hidden test (or a notebook with outputs) is refused.
     (course / "course" / "README.md").write_text("### BEGIN HIDDEN TESTS\n")
     capsys.readouterr()
