@@ -121,3 +121,25 @@ def test_fingerprint_difference_is_products_minus_reactants():
     fp = R.fingerprint_difference(["CC(=O)O.CN>>CNC(C)=O", "CC>>CC"], num_bits=256)
     assert fp.shape == (2, 256) and np.all(fp[1] == 0)
     assert fp[0].min() < 0 < fp[0].max()
+
+
+def test_make_reactions_pinned_stream_and_the_token_bound_is_inclusive():
+    """The first draws of seed 0 (a changed random stream changes them), and `max_tokens` keeps a reaction of
+    exactly that many tokens: bounding by the longest of a draw keeps the draw as it is."""
+    drawn = R.make_reactions(3, seed=0)
+    assert [(r.smiles, r.reaction_type) for r in drawn] == [
+        ("COc1cc([N+](=O)[O-])cc([N+](=O)[O-])c1>>COc1cc(N)cc([N+](=O)[O-])c1", 4),
+        ("Nc1c(C(=O)O)cccc1[N+](=O)[O-].CO>>COC(=O)c1cccc([N+](=O)[O-])c1N", 1),
+        ("COc1ccc2ccccc2c1C=C(C)C(=O)O.C1CCNCC1>>COc1ccc2ccccc2c1C=C(C)C(=O)N1CCCCC1", 0),
+    ]
+    free = R.make_reactions(12, seed=3)
+    longest = max(len(r.tokens) for r in free)
+    assert [r.smiles for r in R.make_reactions(12, seed=3, max_tokens=longest)] == [r.smiles for r in free]
+
+
+def test_atom_token_labels_names_bad_atoms_and_fingerprint_default_length():
+    with pytest.raises(ValueError, match="`atoms`.*1-D|`atoms`.*ndim|`atoms`.*dimension"):
+        R.atom_token_labels("CCO", [[0, 1]])
+    with pytest.raises(ValueError, match="`atoms`"):
+        R.atom_token_labels("CCO", [3])
+    assert R.fingerprint_difference(["CC(=O)O.CN>>CC(=O)NC"]).shape == (1, 1024)

@@ -22,6 +22,13 @@ class AttentionPoolingLayerTest(testing.TestCase):
         )
 
 
+def test_weights_are_named_and_shaped_for_checkpoints():
+    """A checkpoint and `get_layer(...).weights` find the scoring vector and its bias by name."""
+    layer = AttentionPooling()
+    layer.build((None, None, 3))
+    assert [(w.name, tuple(w.shape)) for w in layer.weights] == [("kernel", (3, 1)), ("bias", ())]
+
+
 def _layer(kernel, bias=0.0, **kwargs):
     layer = AttentionPooling(**kwargs)
     layer.build((None, None, len(kernel)))

@@ -35,4 +35,5 @@ def test_fingerprint_baseline_learns_the_types():
     train, test = R.make_reactions(300, seed=0), R.make_reactions(100, seed=1, split="test")
     predicted = O.fingerprint_baseline([r.smiles for r in train], [r.reaction_type for r in train],
                                        [r.smiles for r in test], num_bits=256)
-    assert predicted.shape == (100,) and np.mean(predicted == [r.reaction_type for r in test]) > 0.9
+    assert predicted.shape == (100,) and predicted.dtype == np.int64  # type ids, as the data's labels
+    assert np.mean(predicted == [r.reaction_type for r in test]) > 0.9
