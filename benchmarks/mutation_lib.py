@@ -79,6 +79,10 @@ MODULES = {
     "layers/attention_pooling": ["layers/attention_pooling_test.py"],
     "losses/alignment": ["losses/alignment_test.py"],
     "challenges/reactions": ["challenges/reactions_test.py"],
+    "oracles/gene_hmm": ["oracles/gene_hmm_test.py"],
+    "data/genes": ["data/genes_test.py"],
+    "models/gene_finders": ["models/gene_finders_test.py"],
+    "challenges/genes": ["challenges/genes_test.py"],
 }
 # Functions whose code only runs where a package absent from the course's machines is installed: their
 # mutants are not run, and the reports list them as "untestable here" with the reason (outside the score).
@@ -90,7 +94,8 @@ ALL_COMPUTE = {"checks"}
 # The backend a module's mutants run on (JAX unless named): float64 exists on TensorFlow, not on JAX without x64,
 # so a mutant that drops a module's float64 path only fails there.
 BACKEND = {"losses/alignment": "tensorflow"}
-KERAS_FREE = {"oracles/hmm", "oracles/ar1", "oracles/random_walks", "checks", "baselines", "data/graphs"}
+KERAS_FREE = {"oracles/hmm", "oracles/ar1", "oracles/random_walks", "checks", "baselines", "data/graphs", "oracles/gene_hmm",
+              "data/genes"}
 
 # mutmut 3's exit codes in <file>.meta (mutmut/__main__.py: status_by_exit_code).
 KILLED = {1, 3, -11, -9, 24, -24, 36, 152, 255}  # failing test, segfault, killed, timeout (a mutant that hangs is caught)

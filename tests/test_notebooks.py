@@ -19,6 +19,11 @@ REQUIRED = {
         "metrics": {"q3_bidirectional", "q3_unidirectional", "q3_bidirectional_real"},
         "limits": {"q3_limit_smoothing", "q3_limit_filtering"},
     },
+    "ch02_hybrid_genes": {
+        "metrics": {"base_acc_hybrid", "base_acc_cnn", "base_acc_rnn", "base_acc_pooled", "boundary_acc_hybrid",
+                    "boundary_acc_pooled"},
+        "limits": {"base_acc_limit", "boundary_acc_limit"},
+    },
     "ch03_motif_trunk": {
         "metrics": {"acc_global_multitask", "acc_global_single", "acc_local_multitask", "saliency_ratio_multitask",
                     "saliency_ratio_single"},

@@ -38,6 +38,8 @@ IDS = [ch.id for ch in REAL]
 SHORTCUTS = {
     "ch01_protein_ss": ("q3_answer", "def q3(y_true, y_prob, mask):\n    real = np.asarray(mask).astype(bool)\n"
                         "    return oracles.hmm.argmax_accuracy([np.asarray(y_prob)[real]], [np.asarray(y_true)[real]])\n"),
+    "ch02_hybrid_genes": ("receptive_field_answer", "from keras_patterns.models import gene_finders as _kp_gf\n"
+                          "def receptive_field(kernel_size, dilations):\n    return _kp_gf.receptive_field(kernel_size, dilations)\n"),
     "ch03_motif_trunk": ("posterior_answer", "from keras_patterns.oracles import motifs as _om\n"
                          "def site_posterior(ids, motif, prior=0.5):\n    return _om.presence_posterior(ids, motif, prior=prior)\n"),
     "ch04_smiles_multitask": ("tokenize_answer", "from keras_patterns.data import reactions as _kp_reactions\n"

@@ -59,7 +59,7 @@ def test_accuracy_points_and_its_shape_check():
 
 
 def test_rules_and_overrides(task):
-    assert task.rules.max_params == challenge.RULES["max_params"] and task.rules.full_within == 3.0
+    assert task.rules.max_params == challenge.RULES["max_params"] and task.rules.full_within == 36.0 and task.rules.zero_at == 48.0
     small = challenge.gene_task(num_train=4, num_test=4, max_updates=10)
     assert small.rules.max_updates == 10 and small.x_train.shape == (4, challenge.LENGTH, 4)
     with pytest.raises(ValueError, match="num_test"):
@@ -67,9 +67,13 @@ def test_rules_and_overrides(task):
 
 
 def test_the_scale_tells_a_trained_cnn_from_a_constant_answer(task):
-    """A model that always answers "non-coding" earns nothing; the measured CNN (gap 31.3) earns some points."""
+    """A model that always answers "non-coding" earns nothing; the measured CNN (gap 32.8) earns all."""
     constant = np.zeros(task.y_test.shape + (3,))
     constant[..., 0] = 1.0
     gap = task.gap(challenge.accuracy_points(task.y_test, constant))
     assert task.rules.points(gap, 4) == 0.0
-    assert 0.5 < task.rules.points(31.3, 4) < 1.5
+    assert task.rules.points(32.8, 4) == 4.0 and 0.5 < task.rules.points(42.4, 4) < 2.5
+
+
+def test_the_task_names_its_units_and_direction(task):
+    assert task.units == "accuracy points" and task.higher_is_better and task.loss == "sparse_categorical_crossentropy"

@@ -74,3 +74,16 @@ def test_bad_sizes_are_named():
         genes.make_contigs(2, 10, seed=-1)
     with pytest.raises(ValueError, match="model"):
         genes.make_contigs(2, 10, seed=0, model="hmm")
+
+
+def test_bayes_limits_use_the_given_posteriors_and_model():
+    other = genes.chapter_model(mean_codons=15.0)
+    data = genes.make_contigs(10, 120, seed=3, model=other)
+    own = genes.bayes_limits(data, other)
+    right = gene_hmm.label_posteriors(other, data["bases"]).argmax(-1) == data["labels"]
+    assert own == pytest.approx((100 * right.mean(), 100 * right[data["boundary"]].mean()))
+    # Posteriors in the data are used as given, not recomputed: all-"coding -" posteriors score the share of 2s.
+    fake = np.zeros(data["labels"].shape + (3,))
+    fake[..., 2] = 1.0
+    base, _ = genes.bayes_limits({**data, "posteriors": fake}, other)
+    assert base == pytest.approx(100 * np.mean(data["labels"] == 2))

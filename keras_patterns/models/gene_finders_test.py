@@ -85,3 +85,27 @@ def test_bad_arguments_are_named():
         gf.build_hybrid_gene_finder(8, 3, "124")
     with pytest.raises(ValueError, match="pool"):
         gf.build_pooled_gene_finder(pool=0)
+
+
+@pytest.mark.parametrize("build, explicit", [
+    (gf.build_cnn_gene_finder, dict(filters=32, kernel_size=3, dilations=(1, 2, 4, 8))),
+    (gf.build_rnn_gene_finder, dict(units=32)),
+    (gf.build_hybrid_gene_finder, dict(filters=32, kernel_size=3, dilations=(1, 2, 4), units=24)),
+    (gf.build_pooled_gene_finder, dict(filters=32, kernel_size=3, dilations=(1, 2, 4), units=24, pool=4)),
+])
+def test_defaults_names_and_input_are_the_documented_ones(build, explicit):
+    default, written = build(), build(**explicit)
+    assert default.count_params() == written.count_params()
+    assert [type(l).__name__ for l in default.layers] == [type(l).__name__ for l in written.layers]
+    # The model's name is its builder's, and every layer is named after the model (the chapter's plots and
+    # the site read layer names such as hybrid_gene_finder_conv1_d2).
+    assert default.name == build.__name__.removeprefix("build_")
+    layer_names = [l.name for l in default.layers]
+    assert layer_names[0] == "bases" and all(n.startswith(default.name) for n in layer_names[1:]), layer_names
+    if "dilations" in explicit:
+        assert f"{default.name}_conv1_d2" in layer_names
+    if "units" in explicit:
+        assert f"{default.name}_bigru" in layer_names
+    (x,) = default.inputs
+    assert x.dtype == "float32" and tuple(x.shape) == (None, None, 4)
+    assert build(name="other").name == "other"

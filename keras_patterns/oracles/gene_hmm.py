@@ -525,7 +525,8 @@ def boundary_mask(model, states, radius=5):
     length = states.shape[1]
     for shift in range(-radius, radius + 1):
         lo, hi = max(0, shift), min(length, length + shift)
-        mask[:, lo:hi] |= codon_base[:, lo - shift:hi - shift]
+        if lo < hi:  # a shift longer than the contig reaches no base
+            mask[:, lo:hi] |= codon_base[:, lo - shift:hi - shift]
     return mask
 
 

@@ -237,6 +237,11 @@ def test_boundary_mask():
     edge = np.zeros((1, 6), dtype=np.int64)
     edge[0, 0] = idx["+start1:A"]
     assert g.boundary_mask(model, edge, radius=2)[0].tolist() == [True, True, True, False, False, False]
+    # A radius longer than the contig: every base of it is near the codon (no shape error).
+    assert g.boundary_mask(model, edge[:, :3], radius=5)[0].tolist() == [True, True, True]
+    far = np.zeros((2, 4), dtype=np.int64)
+    far[1, 3] = idx["+stop3:TA"]
+    assert g.boundary_mask(model, far, radius=9).tolist() == [[False] * 4, [True] * 4]
 
 
 def test_bad_input_is_named():
@@ -279,3 +284,26 @@ def test_third_base_law_golden():
     assert np.allclose(model.emission[k], law[a, t]), "the position-3 state emits P(b3 | b1 b2)"
     with pytest.raises(ValueError, match="codon"):
         g.third_base_law({"AT": 1.0})
+
+
+def test_defaults_are_recorded_and_state_names_say_their_strand_and_part():
+    model = g.build_gene_model()
+    assert model.params == dict(mean_intergenic=60.0, mean_codons=40.0, plus_fraction=0.5, rbs_strength=0.7,
+                                spacer=(5, 10), rbs="AGGAGG", background=[0.3, 0.2, 0.2, 0.3])
+    for i, name in enumerate(model.names):
+        kind = g.KINDS[model.kinds[i]]
+        if kind != "intergenic":
+            assert name[0] in "+-" and name[1:].startswith(kind), (name, kind)
+
+
+def test_contigs_in_the_same_state_draw_their_bases_independently():
+    model = g.build_gene_model()
+    bases, states = model.sample(400, 40, seed=5)
+    intergenic = model.kinds[states] == g.KINDS.index("intergenic")
+    same, pairs = 0, 0
+    for t in range(40):
+        b = bases[intergenic[:, t], t]
+        same += int(np.sum(b[:-1] == b[1:]))
+        pairs += max(len(b) - 1, 0)
+    # Independent draws from (0.3, 0.2, 0.2, 0.3) agree with probability 0.26; one shared draw per step always agrees.
+    assert pairs > 1000 and abs(same / pairs - 0.26) < 0.05
