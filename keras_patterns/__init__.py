@@ -26,7 +26,8 @@ Where things live:
 - `data`: loaders and generators, one module per data family, each with its card in `datasets/`:
   `data.proteins` (ch01), `data.series` (statsmodels series, `make_windows`, `horizon_targets`,
   ARIMA baseline, ch11), `data.graphs` (three graphs, `sample_walks`, the walk tasks' targets, ch14),
-  `data.motifs` (DNA with a planted CTCF motif, ch03).
+  `data.motifs` (DNA with a planted CTCF motif, ch03), `data.splice` (real splice junctions and promoters
+  from R data files, ch03), `data.genes` (contigs from the two-strand gene HMM, ch02).
   `data.tfds` builds the same data as tensorflow-datasets datasets (not imported by notebooks).
 - `metrics`: masked Q3, per-step accuracy, MSE per horizon.
 - `training`: the shared loops `fit_classifier`, `fit_forecaster`, `predict_proba`.
