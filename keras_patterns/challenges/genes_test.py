@@ -75,5 +75,9 @@ def test_the_scale_tells_a_trained_cnn_from_a_constant_answer(task):
     assert task.rules.points(32.8, 4) == 4.0 and 0.5 < task.rules.points(42.4, 4) < 2.5
 
 
-def test_the_task_names_its_units_and_direction(task):
+def test_the_task_names_its_units_and_direction():
+    # A task of its own, not the module's fixture: mutmut runs for a mutant only the tests that called it.
+    task = challenge.gene_task(num_train=4, num_test=4)
     assert task.units == "accuracy points" and task.higher_is_better and task.loss == "sparse_categorical_crossentropy"
+    # The notebook prints the limit's description: it names the exact rule and the limit on these contigs.
+    assert "forward-backward" in task.describe_limit and f"{task.limit:.2f}" in task.describe_limit
