@@ -5,6 +5,8 @@ The real files come from `make data` (Debian's r-cran-mlbench and r-cran-kernlab
 checked on small `.rda` files written here with pyreadr, where every base is known.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyreadr
@@ -199,3 +201,20 @@ def test_junction_share():
         splice.junction_share(s, junction=0, within=1)
     with pytest.raises(ValueError, match="all zeros"):
         splice.junction_share(np.zeros((2, 6)), junction=3, within=1)
+
+
+def test_the_documented_defaults_and_places(monkeypatch, tmp_path):
+    labels = np.repeat([0, 1, 2], [40, 20, 100])
+    for got, want in zip(splice.stratified_split(labels), splice.stratified_split(labels, 0.25, seed=0)):
+        np.testing.assert_array_equal(got, want)
+    # Without a folder, the loader looks in data_dir() and then in Debian's R library, and its hint names
+    # the environment variable that points elsewhere.
+    monkeypatch.setenv(splice.DATA_ENV, str(tmp_path / "nowhere"))
+    debian = Path("/usr/lib/R/site-library") / "mlbench" / "data"
+    try:
+        found = splice.data_file("splice")
+    except FileNotFoundError as error:
+        message = str(error)
+        assert str(debian) in message and f"${splice.DATA_ENV}" in message, message
+    else:  # a machine with R's mlbench installed system-wide
+        assert found == debian / "DNA.rda"
