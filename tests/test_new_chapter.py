@@ -99,9 +99,9 @@ def test_skeleton_steps_pass_and_fixtures_fail(root):
 def test_refuses_to_overwrite_and_bad_ids(root):
     from autograder.new_chapter import NewChapterError
 
-    new_chapter(root, "ch02_hybrid_genes")
+    new_chapter(root, "ch02_gene_scaffold")
     with pytest.raises(NewChapterError, match="already has"):
-        new_chapter(root, "ch02_hybrid_genes")
+        new_chapter(root, "ch02_gene_scaffold")
     with pytest.raises(NewChapterError, match="chNN_slug"):
         new_chapter(root, "chapter2")
     with pytest.raises(NewChapterError, match="no row in the course map"):
