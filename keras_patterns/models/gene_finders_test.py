@@ -97,8 +97,8 @@ def test_defaults_names_and_input_are_the_documented_ones(build, explicit):
     default, written = build(), build(**explicit)
     assert default.count_params() == written.count_params()
     assert [type(l).__name__ for l in default.layers] == [type(l).__name__ for l in written.layers]
-    # The model's name is its builder's, and every layer is named after the model (the chapter's plots and
-    # the site read layer names such as hybrid_gene_finder_conv1_d2).
+    # The model's name is its builder's, and every layer is named after the model (hybrid_gene_finder_conv1_d2):
+    # the names model.summary() prints and a saved model's weight paths carry.
     assert default.name == build.__name__.removeprefix("build_")
     layer_names = [l.name for l in default.layers]
     assert layer_names[0] == "bases" and all(n.startswith(default.name) for n in layer_names[1:]), layer_names

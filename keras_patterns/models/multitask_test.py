@@ -164,6 +164,6 @@ def test_bad_arguments_name_the_argument(kwargs, match):
 
 
 def test_trunk_layers_are_numbered_from_one():
-    """The trunk's layers are named trunk_bi<cell>_<k> (k = 1 .. num_layers): the chapters and the site read them."""
+    """The trunk's layers are named trunk_bi<cell>_<k> (k = 1 .. num_layers), as model.summary() and saved weights show."""
     names = [layer.name for layer in build_multitask_model(4, 6, num_layers=2).layers if layer.name.startswith("trunk")]
     assert names == ["trunk_bigru_1", "trunk_bigru_2"], names
