@@ -15,7 +15,7 @@ STAMP  := $(VENV)/.installed-stamp
 PROFILE ?= default
 # chapter 03's real DNA (make data, below)
 DATA_DIR   := $(VENV)/share/kp-data
-DATA_STAMP := $(DATA_DIR)/.installed-r-cran-mlbench-2.1-3-1_r-cran-kernlab-0.9-32-1
+DATA_STAMP := $(DATA_DIR)/.installed-r-cran-mlbench-2.1-3-1_r-cran-kernlab-0.9-32-1_python-biopython-doc-1.80
 
 .PHONY: demo data site site-assets test test-jax test-python test-fast test-doctest mutation-lib mutation-sample release release-check selftest lab clean sandbox python-check
 
@@ -28,11 +28,12 @@ $(STAMP): pyproject.toml | $(DATA_STAMP)
 	$(BIN)/python -m pip install --quiet --no-deps pydssp==0.9.1
 	touch $(STAMP)
 
-# Chapter 03's real DNA (splice junctions, promoters): R data files of Debian's r-cran-mlbench and r-cran-kernlab,
-# unpacked without R into the environment at install time (bin/fetch-data; the loaders never download). Every target
+# The real DNA of chapters 03 (splice junctions, promoters: R data files of Debian's r-cran-mlbench and r-cran-kernlab)
+# and 02 (the GenBank plasmid in Debian's python-biopython-doc), unpacked without R into the environment at install
+# time (bin/fetch-data; the loaders never download). A new bin/fetch-data fetches again. Every target
 # that installs fetches it first; where it cannot (no apt-get), it says so and goes on, and the loaders say what to run.
-$(DATA_STAMP):
-	@bin/fetch-data $(DATA_DIR) && touch $@ || echo "make data failed: chapter 03's real-data part cannot run" >&2
+$(DATA_STAMP): bin/fetch-data
+	@bin/fetch-data $(DATA_DIR) && touch $@ || echo "make data failed: the real-data parts of chapters 02 and 03 cannot run" >&2
 data: $(DATA_STAMP)
 
 # A PYTHON given on the command line must be the one $(VENV) was made with.

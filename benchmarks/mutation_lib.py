@@ -84,6 +84,7 @@ MODULES = {
     "models/gene_finders": ["models/gene_finders_test.py"],
     "challenges/genes": ["challenges/genes_test.py"],
     "data/splice": ["data/splice_test.py"],
+    "data/contigs": ["data/contigs_test.py"],
 }
 # Functions whose code only runs where a package absent from the course's machines is installed: their
 # mutants are not run, and the reports list them as "untestable here" with the reason (outside the score).
@@ -96,7 +97,7 @@ ALL_COMPUTE = {"checks"}
 # so a mutant that drops a module's float64 path only fails there.
 BACKEND = {"losses/alignment": "tensorflow"}
 KERAS_FREE = {"oracles/hmm", "oracles/ar1", "oracles/random_walks", "checks", "baselines", "data/graphs", "oracles/gene_hmm",
-              "data/genes", "data/splice"}
+              "data/genes", "data/splice", "data/contigs"}
 
 # mutmut 3's exit codes in <file>.meta (mutmut/__main__.py: status_by_exit_code).
 KILLED = {1, 3, -11, -9, 24, -24, 36, 152, 255}  # failing test, segfault, killed, timeout (a mutant that hangs is caught)

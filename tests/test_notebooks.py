@@ -21,8 +21,8 @@ REQUIRED = {
     },
     "ch02_hybrid_genes": {
         "metrics": {"base_acc_hybrid", "base_acc_cnn", "base_acc_rnn", "base_acc_pooled", "boundary_acc_hybrid",
-                    "boundary_acc_pooled"},
-        "limits": {"base_acc_limit", "boundary_acc_limit"},
+                    "boundary_acc_pooled", "base_acc_hybrid_real"},
+        "limits": {"base_acc_limit", "boundary_acc_limit", "base_acc_prodigal_real"},
     },
     "ch03_motif_trunk": {
         "metrics": {"acc_global_multitask", "acc_global_single", "acc_local_multitask", "saliency_ratio_multitask",

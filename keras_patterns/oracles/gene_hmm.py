@@ -68,6 +68,7 @@ __all__ = [
     "sense_codon_probabilities",
     "third_base_law",
     "label_posteriors",
+    "codon_bases",
     "bayes_predictions",
     "boundary_mask",
     "brute_force_label_posteriors",
@@ -498,6 +499,31 @@ def bayes_predictions(posteriors):
     return posteriors.argmax(-1)
 
 
+def codon_bases(model, states):
+    """The bases of start and stop codons along state paths.
+
+    Args:
+        model: the `GeneModel` that produced `states`.
+        states: int array `(num_contigs, T)`, the true state path.
+
+    Returns:
+        bool `(num_contigs, T)`: True where the state is a base of a start or a stop codon (either strand).
+
+    Example:
+
+    >>> model = build_gene_model()
+    >>> _, states = model.sample(1, 400, seed=0)
+    >>> int(codon_bases(model, states).sum() % 3)
+    0
+
+    Used in chapter 02.
+    """
+    model = _check_model(model)
+    states = check_int_array("states", states, ndim=2, low=0, high=model.num_states, what="state ids")
+    kinds = model.kinds[states]
+    return (kinds == KINDS.index("start")) | (kinds == KINDS.index("stop"))
+
+
 def boundary_mask(model, states, radius=5):
     """Bases within `radius` nt of a start or a stop codon (the codon's own bases included).
 
@@ -516,13 +542,10 @@ def boundary_mask(model, states, radius=5):
     >>> boundary_mask(model, states).shape
     (2, 300)
     """
-    model = _check_model(model)
-    states = check_int_array("states", states, ndim=2, low=0, high=model.num_states, what="state ids")
     radius = check_int("radius", radius, minimum=0)
-    kinds = model.kinds[states]
-    codon_base = (kinds == KINDS.index("start")) | (kinds == KINDS.index("stop"))
+    codon_base = codon_bases(model, states)
     mask = np.zeros_like(codon_base)
-    length = states.shape[1]
+    length = codon_base.shape[1]
     for shift in range(-radius, radius + 1):
         lo, hi = max(0, shift), min(length, length + shift)
         if lo < hi:  # a shift longer than the contig reaches no base

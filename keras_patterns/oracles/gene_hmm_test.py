@@ -244,6 +244,24 @@ def test_boundary_mask():
     assert g.boundary_mask(model, far, radius=9).tolist() == [[False] * 4, [True] * 4]
 
 
+def test_codon_bases_marks_start_and_stop_codons_of_both_strands():
+    model = g.build_gene_model()
+    idx = {n: i for i, n in enumerate(model.names)}
+    states = np.zeros((2, 8), dtype=np.int64)
+    states[0, 1:4] = [idx["+start1:A"], idx["+start2:AT"], idx["+start3:AT"]]
+    states[1, 5] = idx["+stop3:TA"]
+    minus = [n for n in model.names if n.startswith("-") and ("stop" in n or "start" in n)]
+    assert minus, "the minus strand has its own start and stop states"
+    states[1, 0] = idx[minus[0]]
+    want = [[False, True, True, True, False, False, False, False], [True, False, False, False, False, True, False, False]]
+    assert g.codon_bases(model, states).tolist() == want
+    assert not g.codon_bases(model, np.zeros((1, 5), dtype=np.int64)).any(), "intergenic bases are no codon bases"
+    coding = [i for i, n in enumerate(model.names) if model.kinds[i] == g.KINDS.index("codon")]
+    assert not g.codon_bases(model, np.array([coding[:3]])).any(), "a coding codon is not a start or stop codon"
+    with pytest.raises(ValueError, match="states"):
+        g.codon_bases(model, np.array([[model.num_states]]))
+
+
 def test_bad_input_is_named():
     model = g.build_gene_model()
     with pytest.raises(ValueError, match="mean_codons"):
