@@ -26,8 +26,8 @@ REQUIRED = {
     },
     "ch03_motif_trunk": {
         "metrics": {"acc_global_multitask", "acc_global_single", "acc_local_multitask", "saliency_ratio_multitask",
-                    "saliency_ratio_single", "acc_global_real", "saliency_at_junction_real"},
-        "limits": {"acc_global_limit", "acc_local_limit", "acc_logreg_real"},
+                    "saliency_ratio_single", "acc_global_real", "saliency_at_junction_real", "acc_global_promoters_real"},
+        "limits": {"acc_global_limit", "acc_local_limit", "acc_logreg_real", "acc_logreg_promoters_real"},
     },
     "ch04_smiles_multitask": {
         "metrics": {"acc_reaction_type_with_reg", "acc_reaction_type_no_reg", "f1_reactive_tokens_with_reg",
