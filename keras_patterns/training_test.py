@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import time  # noqa: E402
+
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -85,6 +88,27 @@ def test_fit_forecaster_trains_the_iterated_model_with_validation():
         fit_forecaster(lambda: "not a model", X, Y, seed=0, max_steps=1)
 
 
+def test_fit_forecaster_defaults_batches_of_64_quietly_and_times_the_fit(capsys):
+    # 65 windows: one epoch of 2 steps in batches of 64 (of 65 a batch would hold them all); verbose=0 prints nothing.
+    X = np.random.default_rng(0).normal(size=(65, 8, 1)).astype("float32")
+    started = time.perf_counter()
+    _, info = fit_forecaster(lambda: build_direct_forecaster(8, (1,), 2), X, X[:, -1, :], seed=0, max_steps=2)
+    elapsed = time.perf_counter() - started
+    assert (info["epochs"], info["steps"]) == (1, 2)
+    assert capsys.readouterr().out == "", "no progress bar by default"
+    assert 0 < info["seconds"] <= elapsed, "the seconds of the fit itself"
+
+
+def test_predict_proba_passes_its_batch_size_on():
+    # A model whose output is the size of the batch it is called on: the batches predict_proba uses.
+    x = keras.Input(shape=(3,))
+    model = keras.Model(x, keras.layers.Lambda(lambda t: keras.ops.ones_like(t[:, :1]) * keras.ops.cast(
+        keras.ops.shape(t)[0], "float32"))(x))
+    out = predict_proba(model, np.zeros((10, 3), "float32"), batch_size=4)
+    assert isinstance(out, np.ndarray) and out[:, 0].tolist() == [4] * 8 + [2] * 2
+    assert predict_proba(model, np.zeros((10, 3), "float32"))[:, 0].tolist() == [10] * 10, "256 by default"
+
+
 def _tagging_data(seed):
     rng = np.random.default_rng(seed)
     x = rng.integers(1, 6, size=(16, 7)).astype("int32")
@@ -109,6 +133,21 @@ def test_fit_classifier_is_seeded_and_validates_only_with_epochs_to_stop():
         run(0, epochs=0)
     with pytest.raises(TypeError, match="keras.Model"):
         fit_classifier(lambda: "not a model", train, val, seed=0, epochs=1)
+
+
+def test_fit_classifier_shuffles_the_training_set():
+    # The same seed, model and batches as fit_classifier, fitted in the given order: other weights, since
+    # fit_classifier draws a new batch order (shuffle=True).
+    from keras_patterns.session import set_seed
+
+    train = _tagging_data(0)
+    build = lambda: build_causal_tagger(5, num_hiddens=4)  # noqa: E731
+    model, _ = fit_classifier(build, train, None, seed=0, epochs=2, batch_size=4, learning_rate=0.05)
+    set_seed(0)
+    ordered = build()
+    ordered.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
+    ordered.fit(train[0], train[1], epochs=2, batch_size=4, shuffle=False, verbose=0)
+    assert np.abs(predict_proba(model, train[0]) - predict_proba(ordered, train[0])).max() > 1e-4
 
 
 def test_fit_classifier_stops_early_keeps_the_best_epoch_and_passes_its_arguments_on():

@@ -13,7 +13,7 @@ import pytest
 from scipy.stats import norm
 
 from keras_patterns.challenges import ChallengeRuleError, ChallengeRules, check_training, run_challenge
-from keras_patterns.challenges.gaussians import two_gaussians_task
+from keras_patterns.challenges.gaussians import accuracy_points, two_gaussians_task
 
 MU = 1.0
 
@@ -35,6 +35,35 @@ def logistic(epochs=10, learning_rate=0.05, batch_size=32, hidden=None):
 def test_limit_is_the_closed_form_bayes_accuracy():
     task = gaussian_task()
     assert abs(task.limit - 100 * norm.cdf(MU)) < 1.5  # 4000 test draws: sd about 0.6 points
+
+
+def test_two_gaussians_task_defaults_data_and_fields():
+    task = two_gaussians_task()
+    explicit = two_gaussians_task(mu=1.0, num_train=512, num_test=4000, seed=7)
+    for name in ("x_train", "y_train", "x_test", "y_test"):
+        assert np.array_equal(getattr(task, name), getattr(explicit, name)), "the defaults are mu=1, 512, 4000, seed 7"
+    assert task.x_train.shape == (512, 1) and task.x_test.shape == (4000, 1) and task.x_test.dtype == np.float32
+    assert task.y_test.shape == (4000,) and set(np.unique(task.y_test)) == {0, 1}
+    assert task.limit == pytest.approx(100 * np.mean((task.x_test[:, 0] > 0) == (task.y_test == 1)), abs=1e-9)
+    assert task.loss == "sparse_categorical_crossentropy" and task.higher_is_better
+    assert task.units == "accuracy points" and task.name == "two Gaussian classes 2 apart"
+    assert task.describe_limit == "the Bayes classifier x > 0 on the same test draws"
+    assert task.rules == ChallengeRules(max_params=50, max_updates=400, max_batch_size=64, full_within=2.0,
+                                        zero_at=6.0)
+    # Another mu, sizes and seed: class means at -mu and +mu with unit spread (4000 draws: sd of a mean ~0.03).
+    other = two_gaussians_task(mu=2.5, num_train=30, num_test=4000, seed=3, max_updates=10)
+    assert len(other.x_train) == 30 and other.rules.max_updates == 10 and other.rules.max_params == 50
+    x, y = other.x_test[:, 0], other.y_test
+    assert abs(x[y == 1].mean() - 2.5) < 0.15 and abs(x[y == 0].mean() + 2.5) < 0.15
+    assert abs(x[y == 1].std() - 1.0) < 0.1 and 0.45 < y.mean() < 0.55
+    assert not np.array_equal(other.x_test, two_gaussians_task(mu=2.5, num_test=4000, seed=4).x_test)
+
+
+def test_accuracy_points_is_the_argmax_accuracy_in_points():
+    p = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    assert accuracy_points([0, 1, 1], p) == pytest.approx(200 / 3)
+    assert accuracy_points(np.array([1, 0, 0]), p) == pytest.approx(100 / 3)
+    assert accuracy_points([2, 0], np.eye(3)[[2, 0]]) == 100.0
 
 
 def test_points_scale_is_full_linear_then_zero():

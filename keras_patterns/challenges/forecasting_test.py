@@ -39,6 +39,33 @@ def test_the_data_have_the_stated_shapes_and_dtypes(task):
         assert np.array_equal(task.y_train[i], x[[i + F.WINDOW - 1 + h for h in F.HORIZONS]])
 
 
+def test_forecasting_task_wires_its_arguments_data_limit_and_rules():
+    # forecasting_task called here, not through the module fixture (a mutation run does not rerun a fixture's
+    # builder for each of its mutants): small sets, a rule override, every field checked independently.
+    task = F.forecasting_task(num_train=40, num_test=30, max_updates=99)
+    x = ar1.simulate_ar1(40 + F.WINDOW + F.HORIZONS[-1] - 1, seed=F.TRAIN_SEED)
+    assert task.x_train.shape == (40, F.WINDOW, 1) and task.y_train.shape == (40, len(F.HORIZONS))
+    for i in range(40):
+        assert np.array_equal(task.x_train[i, :, 0], x[i:i + F.WINDOW].astype("float32"))
+        assert np.array_equal(task.y_train[i], x[[i + F.WINDOW - 1 + h for h in F.HORIZONS]].astype("float32"))
+    values = ar1.simulate_ar1(F.WINDOW + F.HORIZONS[-1], num_series=30, seed=F.TEST_SEED)
+    assert task.x_test.dtype == np.float32 and np.array_equal(task.x_test, values[:, :F.WINDOW, None].astype("float32"))
+    assert np.array_equal(task.y_test, values[:, [F.WINDOW - 1 + h for h in F.HORIZONS]])
+    for got, want in zip(F.test_windows(30), (task.x_test, task.y_test)):
+        assert np.array_equal(got, want), "test_windows' default seed is TEST_SEED"
+    optimal = np.stack([ar1.PHI**h * task.x_test[:, -1, 0].astype("float64") for h in F.HORIZONS], axis=1)
+    np.testing.assert_allclose(F.optimal_forecasts(task.x_test), optimal, rtol=1e-12)
+    mse_optimal = ((optimal - task.y_test) ** 2).mean(axis=0)
+    off = optimal + np.linspace(-0.5, 0.5, 30)[:, None]
+    want = 100 * np.mean(((off - task.y_test) ** 2).mean(axis=0) / mse_optimal)
+    assert task.score(task.y_test, off) == pytest.approx(want, rel=1e-12)
+    assert task.limit == pytest.approx(100.0, abs=1e-9)
+    assert task.loss == "mse" and not task.higher_is_better and task.units == "% excess"
+    assert task.rules == F.ChallengeRules(**{**F.RULES, "max_updates": 99}) and task.sample_weight is None
+    assert str(F.HORIZONS) in task.name and "windows of 8" in task.name
+    assert ", ".join(f"{m:.3f}" for m in mse_optimal) + f" at H = {F.HORIZONS}" in task.describe_limit
+
+
 @pytest.mark.parametrize("profile", ["smoke", "default", "full"])
 def test_the_task_is_the_same_whatever_the_profile(monkeypatch, task, profile):
     monkeypatch.setenv("KP_PROFILE", profile)

@@ -47,6 +47,27 @@ def test_limit_is_the_bayes_rule_on_the_test_set_by_direct_summation(task):
     assert task.limit == pytest.approx(98.75, abs=1e-9)
 
 
+def test_motifs_task_wires_its_arguments_data_limit_and_rules():
+    # motifs_task called here, not through the module fixture (a mutation run does not rerun a fixture's
+    # builder for each of its mutants): small sets, a rule override, every field checked independently.
+    task = challenge.motifs_task(num_train=30, num_test=100, max_updates=10)  # the rule misses 1 of these 100
+    for x, y, num, seed in ((task.x_train, task.y_train, 30, challenge.TRAIN_SEED),
+                            (task.x_test, task.y_test, 100, challenge.TEST_SEED)):
+        data = motifs.sample_motif_sequences(num, challenge.LENGTH, seed=seed)
+        assert x.dtype == np.float32 and np.array_equal(x, np.eye(4, dtype="float32")[data["ids"]])
+        assert np.array_equal(y, data["present"])
+    ids, m, width = task.x_test.argmax(axis=-1), motifs.pwm(), 19
+    ratio = np.mean([np.prod(4 * m[np.arange(width), ids[:, s:s + width]], axis=1)
+                     for s in range(challenge.LENGTH - width + 1)], axis=0)
+    assert task.limit == pytest.approx(100 * np.mean((ratio > 1) == (task.y_test == 1)), abs=1e-9)
+    assert task.limit < 100
+    assert task.loss == "sparse_categorical_crossentropy" and task.higher_is_better
+    assert task.score is challenge.accuracy_points and task.units == "accuracy points" and task.sample_weight is None
+    assert task.rules == challenge.ChallengeRules(**{**challenge.RULES, "max_updates": 10})
+    assert task.name.startswith("say whether a 40-base DNA sequence carries a CTCF site")
+    assert "summed over the 22 placements" in task.describe_limit and f"({task.limit:.2f} %;" in task.describe_limit
+
+
 def test_a_pwm_scanner_comes_close_and_a_big_design_is_refused(task):
     result = run_challenge(task, conv_design(), points=4, verbose=False)
     assert result.score > task.limit - 4 and result.points > 0, result

@@ -76,6 +76,25 @@ def test_the_data_are_tokens_and_classes_without_padding(task):
     assert not any(row.tobytes() in train for row in task.x_test)
 
 
+def test_protein_task_wires_its_arguments_data_limit_and_rules():
+    # protein_task called here, not through the module fixture (a mutation run does not rerun a fixture's
+    # builder for each of its mutants): small sets, a rule override, every field checked independently.
+    task = challenge.protein_task(num_train=30, num_test=20, max_updates=50)
+    hmm = ProteinHMM()
+    for (x, y), num, seed in (((task.x_train, task.y_train), 30, challenge.TRAIN_SEED),
+                              ((task.x_test, task.y_test), 20, challenge.TEST_SEED)):
+        tokens, labels = hmm.sample(num, seed=seed, min_length=challenge.LENGTH, max_length=challenge.LENGTH)
+        assert x.dtype == np.int32 and y.dtype == np.int32
+        assert np.array_equal(x, np.stack(tokens)) and np.array_equal(y, np.stack(labels))
+    post = batched_label_posteriors(task.x_test, hmm, "smoothing")
+    assert task.limit == pytest.approx(100 * np.mean(post.argmax(-1) == task.y_test), abs=1e-9)
+    assert task.loss == "sparse_categorical_crossentropy" and task.score is challenge.q3_points
+    assert task.higher_is_better and task.units == "Q3 points" and task.sample_weight is None
+    assert task.rules == challenge.ChallengeRules(**{**challenge.RULES, "max_updates": 50})
+    assert "20 fixed synthetic chains" in task.name and "trained on 30 others" in task.name
+    assert f"{task.limit:.2f}" in task.describe_limit
+
+
 def test_q3_points_pools_residues_and_checks_the_shape():
     y = np.array([[0, 1, 2, 2], [1, 1, 1, 1]])
     p = np.eye(3)[np.array([[0, 1, 0, 2], [0, 0, 0, 1]])]

@@ -28,6 +28,27 @@ def test_task_is_fixed_and_its_limit_is_the_rule_classifier(task):
     assert vocab == data.build_vocabulary(train) and task.x_test.max() < len(vocab)
 
 
+def test_reactions_task_wires_its_data_limit_and_rules():
+    # reactions_task called here, not through the module fixture (a mutation run does not rerun a fixture's
+    # builder for each of its mutants): a rule override, every field checked independently.
+    task = challenge.reactions_task(max_updates=10)
+    train, test = challenge._reactions()
+    vocab = challenge.vocabulary()
+    for x, y, reactions in ((task.x_train, task.y_train, train), (task.x_test, task.y_test, test)):
+        want = np.zeros((len(reactions), challenge.MAX_LEN), "int32")
+        for i, r in enumerate(reactions):
+            want[i, :len(r.tokens)] = [vocab.get(t, 1) for t in r.tokens]
+        assert x.dtype == np.int32 and np.array_equal(x, want)
+        assert np.array_equal(y, [r.reaction_type for r in reactions])
+    rule = [oracle.rule_classify(r.smiles) for r in test]
+    assert task.limit == pytest.approx(100.0 * np.mean(np.asarray(rule) == task.y_test), abs=1e-9)
+    assert task.loss == "sparse_categorical_crossentropy" and task.higher_is_better
+    assert task.score is challenge.accuracy_points and task.units == "accuracy points" and task.sample_weight is None
+    assert task.rules == challenge.ChallengeRules(**{**challenge.RULES, "max_updates": 10})
+    assert task.name == "name the reaction type (one of 5) from the 64 padded tokens of a reaction SMILES"
+    assert task.describe_limit.endswith(f"on the same test reactions ({task.limit:.2f} %)")
+
+
 def _mean_pool(epochs):
     def build():
         x = keras.Input(shape=(64,), dtype="int32")

@@ -70,6 +70,25 @@ def test_sizes_dtypes_and_that_the_window_is_the_end_of_the_walk(task):
     assert not np.array_equal(task.x_train, task.x_test)
 
 
+def test_walks_task_wires_its_arguments_data_limit_and_rules():
+    # walks_task called here, not through the module fixture (a mutation run does not rerun a fixture's
+    # builder for each of its mutants): small sets, a rule override, every field checked independently.
+    task = walks.walks_task(num_train=50, num_test=60, max_updates=10)
+    p, labels = walks.graph()
+    for x, y, num, seed in ((task.x_train, task.y_train, 50, walks.TRAIN_SEED),
+                            (task.x_test, task.y_test, 60, walks.TEST_SEED)):
+        full = graphs.sample_walks(p, walks.LENGTH, num, seed=seed)
+        assert np.array_equal(x, full[:, -walks.WINDOW:]) and np.array_equal(y, labels[full[:, 0]])
+    bayes = independent_bayes(task.x_test)
+    assert task.limit == pytest.approx(100.0 * np.mean(bayes == task.y_test), abs=1e-9)
+    assert task.loss == "sparse_categorical_crossentropy" and task.higher_is_better
+    assert task.score is walks.accuracy_points and task.units == "accuracy points" and task.sample_weight is None
+    assert task.rules == walks.ChallengeRules(**{**walks.RULES, "max_updates": 10})
+    assert task.name.endswith("from its last 21 nodes (X_4..X_24)")
+    mean = 100 * rw.global_bayes_accuracy(p, labels, 4)
+    assert f"({task.limit:.2f} %; {mean:.2f} % on average)" in task.describe_limit
+
+
 @pytest.mark.parametrize("profile", ["smoke", "default", "full"])
 def test_the_task_does_not_depend_on_the_profile(task, monkeypatch, profile):
     monkeypatch.setenv("KP_PROFILE", profile)

@@ -48,6 +48,8 @@ def test_encode_decode_and_bad_letters():
     assert contigs.decode(contigs.encode("GATTACAN")) == "GATTACAN"
     with pytest.raises(ValueError, match="'R' at base 2"):
         contigs.encode("ACRT")
+    with pytest.raises(ValueError, match="'é' at base 2"):  # not ASCII: the same clear error, not a UnicodeEncodeError
+        contigs.encode("ACéT")
     with pytest.raises(ValueError, match="non-empty str"):
         contigs.encode("")
     with pytest.raises(ValueError, match="base ids"):
@@ -82,6 +84,9 @@ def test_parse_genbank_cds():
     with pytest.raises(ValueError, match="not a simple range"):
         contigs.parse_genbank_cds(text.replace("3..8\nORIGIN", "join(1..2,4..8)\nORIGIN").replace(
             "CDS             3..8", "CDS             join(1..2,4..8)"))
+    # A file of two records: the first record's features and sequence.
+    second = "LOCUS       Y\nFEATURES             Location/Qualifiers\n     CDS             1..3\nORIGIN\n        1 tttt\n//\n"
+    assert contigs.parse_genbank_cds(text + second) == (sequence, genes)
     with pytest.raises(ValueError, match="no ORIGIN"):
         contigs.parse_genbank_cds("LOCUS X\n//\n")
 
@@ -134,7 +139,7 @@ def test_plasmid_reads_from_a_given_folder(tmp_path, plasmid):
 def test_windows():
     ids, labels = np.arange(11) % 4, np.arange(11) % 3
     x, y = contigs.windows(ids, labels, [(0, 5), (5, 11)], 2)
-    assert x.tolist() == [[0, 1], [2, 3], [1, 2], [3, 0], [1, 2]] and x.dtype == np.int64
+    assert x.tolist() == [[0, 1], [2, 3], [1, 2], [3, 0], [1, 2]] and x.dtype == np.int64 and y.dtype == np.int64
     assert y.tolist() == [[0, 1], [2, 0], [2, 0], [1, 2], [0, 1]]
     for regions, match in (([(3, 3)],  "lo < hi"), ([(0, 12)], "hi"), ([(0, 1)], "no region")):
         with pytest.raises(ValueError, match=match):

@@ -56,6 +56,8 @@ def test_saliency_ratio_definition():
     assert saliency_ratio(s, m.astype(bool)) == pytest.approx((14 / 3) / (8 / 5))
     assert saliency_ratio(s, m, carriers=[1, 0, 0]) == pytest.approx(4.0)
     assert saliency_ratio(s, m, carriers=np.array([True, True, True])) == pytest.approx((14 / 3) / (44 / 9))
+    # 0/1 flags may come as floats (integral_floats), for in_motif and for carriers alike.
+    assert saliency_ratio(s, m.astype("float64"), carriers=np.array([1.0, 0.0, 0.0])) == pytest.approx(4.0)
 
 
 @pytest.mark.parametrize("call,match", [
@@ -65,7 +67,10 @@ def test_saliency_ratio_definition():
     (lambda: saliency_ratio(-np.ones((1, 3)), np.array([[0, 1, 0]])), "non-negative"),
     (lambda: saliency_ratio(np.array([[0.0, 1.0, 0.0]]), np.array([[0, 1, 0]])), "outside"),
     (lambda: saliency_ratio(np.ones((1, 3)), np.array([[0, 2, 0]])), "in_motif"),
+    (lambda: saliency_ratio(np.ones((1, 3)), np.array([[0.0, 0.5, 1.0]])), "in_motif"),  # not truncated to 0
     (lambda: saliency_ratio(np.ones((1, 3)), np.array([[0, 1, 0]]), carriers=[1, 1]), "carriers"),
+    (lambda: saliency_ratio(np.ones((2, 3)), np.array([[0, 1, 0], [0, 1, 0]]), carriers=[1, 2]),
+     "`carriers` must hold 0/1 flags in"),
     (lambda: position_saliency(lambda t: t[:, 0], np.ones((2, 3))), "inputs"),
     (lambda: position_saliency(lambda t: t[:, 0], np.ones((2, 3, 4)), unit=-1), "unit"),
     (lambda: position_saliency(lambda t: t[:, 0], np.ones((2, 3, 4)), batch_size=0), "batch_size"),

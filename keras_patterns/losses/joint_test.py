@@ -30,6 +30,15 @@ def test_head_cross_entropy_binary_and_categorical_match_numpy():
     labels = np.array([0, 2, 1, 2])
     log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
     np.testing.assert_allclose(np.asarray(head_cross_entropy(labels, logits)), -log_p[np.arange(4), labels], rtol=1e-5)
+    # Class ids with a trailing axis of 1 drop that axis only, also where another axis is 1 (one item, one step).
+    np.testing.assert_allclose(np.asarray(head_cross_entropy(labels[:, None], logits)), -log_p[np.arange(4), labels],
+                               rtol=1e-5)
+    one = np.asarray(head_cross_entropy(labels[:1, None], logits[:1]))
+    assert one.shape == (1,)
+    np.testing.assert_allclose(one, -log_p[[0], labels[:1]], rtol=1e-5)
+    steps = np.asarray(head_cross_entropy(labels[:2, None, None], logits[:2, None, :]))
+    assert steps.shape == (2, 1)
+    np.testing.assert_allclose(steps[:, 0], -log_p[np.arange(2), labels[:2]], rtol=1e-5)
 
 
 def test_joint_loss_weights_and_masks():
@@ -45,6 +54,17 @@ def test_joint_loss_weights_and_masks():
         got = float(joint_loss(yg, g, yl, l, wg, wl, mask=mask))
         assert got == pytest.approx(wg * lg + wl * (ll * mask).sum() / mask.sum(), rel=1e-5), \
             "the local term averages over the real steps only"
+
+
+def test_joint_loss_masks_down_to_one_real_step_and_to_none():
+    # One real step in the whole batch: the local term is that step's cross-entropy (divided by 1);
+    # no real step: the local term is 0 (0 / max(0, 1)), not NaN.
+    g = np.zeros((2, 1), "float32")
+    l = np.array([[[2.0], [-1.0], [0.5]], [[1.5], [3.0], [-2.0]]], "float32")
+    yg, yl = np.array([0, 1]), np.array([[1, 0, 1], [0, 0, 1]])
+    one = np.zeros((2, 3)); one[1, 2] = 1
+    assert float(joint_loss(yg, g, yl, l, 0.0, 1.0, mask=one)) == pytest.approx(_bce(1, -2.0), rel=1e-5)
+    assert float(joint_loss(yg, g, yl, l, 1.0, 1.0, mask=np.zeros((2, 3)))) == pytest.approx(np.log(2), rel=1e-5)
 
 
 @pytest.mark.parametrize("weights", [(1.0, 1.0), (0.5, 3.0)])
@@ -76,6 +96,18 @@ def test_compile_single_task_and_multiclass_heads():
     logs = multi.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
     out = multi(x)
     assert logs["loss"] == pytest.approx(float(joint_loss(y["global"], out["global"], y["local"], out["local"])), rel=1e-4)
+    # Several logits: each head's accuracy is still reported as "{head}_accuracy", and it is the argmax's.
+    assert set(logs) >= {"global_accuracy", "local_accuracy"}
+    assert logs["global_accuracy"] == pytest.approx(np.mean(np.argmax(np.asarray(out["global"]), -1) == y["global"]))
+    assert logs["local_accuracy"] == pytest.approx(np.mean(np.argmax(np.asarray(out["local"]), -1) == y["local"]))
+
+
+@pytest.mark.parametrize("name,cls", [("adam", "Adam"), ("adamw", "AdamW"), ("rmsprop", "RMSprop"), ("sgd", "SGD"),
+                                      ("nadam", "Nadam")])
+def test_compile_multitask_builds_each_named_optimizer(name, cls):
+    model = compile_multitask(build_multitask_model(4, 2), learning_rate=0.02, optimizer=name)
+    assert type(model.optimizer).__name__ == cls
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.02)
 
 
 @pytest.mark.parametrize("call,match", [

@@ -92,6 +92,20 @@ def test_direct_forecaster_shape_and_save_round_trip(tmp_path):
     np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(X)), y, rtol=1e-6, atol=1e-6)
 
 
+def test_layers_and_inputs_are_named():
+    # The names show in model.summary() and in the saved weights' paths; the input's is the key a dict feeds.
+    model = build_direct_forecaster(8, (1, 2), num_hiddens=4, name="d")
+    assert model.name == "d" and [t.name for t in model.inputs] == ["window"]
+    assert [layer.name for layer in model.layers] == ["window", "d_encoder", "d_heads"]
+    iterated = IteratedForecaster(3, name="it")
+    iterated.build(((None, 5, 1), (None, 3, 1)))
+    assert [w.path for w in iterated.weights] == [
+        "it/encoder/gru_cell/kernel", "it/encoder/gru_cell/recurrent_kernel", "it/encoder/gru_cell/bias",
+        "it/decoder/decoder_cell/kernel", "it/decoder/decoder_cell/recurrent_kernel", "it/decoder/decoder_cell/bias",
+        "it/head/kernel", "it/head/bias",
+    ]
+
+
 def test_iterated_shapes():
     model = IteratedForecaster(8)
     X, Y = make_windows(ar1.simulate_ar1(60, seed=0), 16, HORIZONS)

@@ -38,6 +38,38 @@ def test_fit_runs_reinitialises_and_the_weight_raises_alignment(tiny):
     assert set(runs[0]) >= {"accuracy", "f1", "alignment", "weight", "seed"}
 
 
+def test_layers_are_named():
+    # The names show in model.summary() and the saved weights; gradient_x_input looks layers up by name.
+    model = M.build_reaction_model(12, 9, num_hiddens=4, embedding_dim=4, name="rm")
+    assert model.name == "rm"
+    assert {layer.name for layer in model.layers} >= {"tokens", "embedding", "trunk", "pooling", "reaction_type",
+                                                      "token_head", "reactive", "attention", "alignment"}
+
+
+def test_evaluate_scores_the_outputs_against_the_labels():
+    # A stand-in model with outputs chosen by hand, so that activity and attention point different ways.
+    outputs = {"reaction_type": np.array([[0.7, 0.3], [0.6, 0.4]]),
+               "reactive": np.array([[0.9, 0.2, 0.4], [0.6, 0.7, 0.9]]),
+               "alignment": np.stack([np.array([[0.9, 0.2, 0.4], [0.6, 0.7, 0.9]]),
+                                      np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]])], axis=-1).astype("float32")}
+
+    class Stub:
+        def predict(self, tokens, batch_size=None, verbose="auto"):
+            assert verbose == 0 and batch_size == 7
+            return outputs
+
+    data = {"tokens": np.ones((2, 3), "int32"), "mask": np.array([[1.0, 1.0, 1.0], [1.0, 1.0, 0.0]]),
+            "reaction_type": np.array([0, 1]), "reactive": np.array([[1, 0, 1], [0, 1, 0]])}
+    got = M.evaluate(Stub(), data, batch_size=7)
+    assert got["accuracy"] == pytest.approx(0.5)
+    # Real tokens: truth 1 0 1 | 0 1, guessed (> 0.5) 1 0 0 | 1 1: 2 hits, 3 true, 3 guessed.
+    assert got["f1"] == pytest.approx(2 * 2 / (3 + 3))
+    # Cosines over the real tokens: 0.9 / sqrt(1.01) and 0.65 / (sqrt(0.85) sqrt(0.5)).
+    want = (0.9 / np.sqrt(1.01) + 0.65 / (np.sqrt(0.85) * np.sqrt(0.5))) / 2
+    assert got["alignment"] == pytest.approx(want, rel=1e-5)
+    assert got["outputs"]["reactive"] is not None and set(got) == {"accuracy", "f1", "alignment", "outputs"}
+
+
 def test_token_f1_and_targets():
     labels = np.array([[1, 0, 1, -1]])
     probs = np.array([[0.9, 0.8, 0.1, 0.9]])
