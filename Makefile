@@ -26,6 +26,9 @@ $(STAMP): pyproject.toml | $(DATA_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[cpu,lab,dev]"
 	# pydssp declares torch, but the course only needs its NumPy implementation.
 	$(BIN)/python -m pip install --quiet --no-deps pydssp==0.9.1
+	# lifelines 0.30.3 declares pandas<3.0; the course pins pandas 3.1.1 and tests lifelines with it (chapter 05:
+	# keras_patterns/survival_baselines_test.py). Its other dependencies are pinned in pyproject.toml.
+	$(BIN)/python -m pip install --quiet --no-deps lifelines==0.30.3
 	touch $(STAMP)
 
 # The real DNA of chapters 03 (splice junctions, promoters: R data files of Debian's r-cran-mlbench and r-cran-kernlab)
