@@ -8,6 +8,8 @@
   graph (chapter 14).
 - `multitask`: a shared recurrent trunk with a many-to-one head `"global"` and a many-to-many head `"local"`
   (多任务学习), and its single-task variant (chapter 03; chapters 04-10 reuse it).
+- `survival`: a causal GRU trunk with a many-to-many hazard head (风险函数) and a many-to-one survival head, and
+  `pack_heads`, the single output that lets one loss tie the two heads (chapter 05).
 
 Coming chapters add their pattern here, one module each: the hybrid 1D-CNN + Bi-GRU (chapter 02), the attention
 models (注意力机制, chapters 12 and 13). A builder returns an uncompiled `keras.Model`; the layers it needs
