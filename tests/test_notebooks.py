@@ -34,6 +34,11 @@ REQUIRED = {
                     "f1_reactive_tokens_no_reg", "alignment_with_reg", "alignment_no_reg"},
         "limits": {"acc_reaction_type_rdkit_rule", "acc_reaction_type_fingerprint"},
     },
+    "ch05_survival_heads": {
+        "metrics": {"violation_no_reg", "violation_with_reg", "brier_T_no_reg", "brier_T_with_reg", "c_index_rnn_real",
+                    "violation_no_reg_real", "violation_with_reg_real"},
+        "limits": {"brier_T_oracle", "c_index_cox_real"},
+    },
     "ch11_forecasting": {
         "metrics": {f"mse_{kind}_H{h}" for kind in ("iterated", "direct") for h in (1, 2, 4, 8, 16)},
         "limits": {f"mse_optimal_H{h}" for h in (1, 2, 4, 8, 16)} | {f"arima_mse_sunspots_H{h}" for h in (1, 2, 4, 8, 16)},

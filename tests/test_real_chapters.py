@@ -44,6 +44,9 @@ SHORTCUTS = {
                          "def site_posterior(ids, motif, prior=0.5):\n    return _om.presence_posterior(ids, motif, prior=prior)\n"),
     "ch04_smiles_multitask": ("tokenize_answer", "from keras_patterns.data import reactions as _kp_reactions\n"
                               "def tokenize(smiles):\n    return _kp_reactions.tokenize(smiles)\n"),
+    "ch05_survival_heads": ("survival_answer", "from keras_patterns.oracles import hazards as _kp_hazards\n"
+                            "def survival_product(hazards):\n    return _kp_hazards.discrete_survival(np.asarray(hazards))\n"
+                            "def survival_exponential(hazards):\n    return _kp_hazards.exponential_survival(np.asarray(hazards))\n"),
     "ch11_forecasting": ("optimal_answer", "def optimal_mse(horizons, phi=PHI, sigma=SIGMA):\n"
                          "    return ar1.optimal_mse(horizons, phi, sigma)\n"),
     "ch14_random_walks": ("transition_answer", "from keras_patterns.oracles import random_walks as _rw\n"
