@@ -35,6 +35,12 @@ def _cross_entropy(labels, logits):
     return ops.maximum(logits, 0.0) - labels * logits + ops.log1p(ops.exp(-ops.abs(logits)))
 
 
+def _known_cross_entropy(targets, logits):
+    """The cross-entropy where the packed target is known (0 or 1), and 0 where it is -1 (not at risk, unknown)."""
+    known = ops.cast(targets >= 0, "float32")
+    return known * _cross_entropy(ops.maximum(targets, 0.0), logits)
+
+
 def survival_from_hazard_logits(hazard_logits):
     """S_T^int = prod_t (1 - sigmoid(z_t)) = exp(-sum_t softplus(z_t)), from logits `(N, T)`: a tensor `(N,)`.
 
@@ -97,8 +103,9 @@ def censored_nll(hazard_logits, time, event):
     z = ops.convert_to_tensor(hazard_logits, "float32")
     if len(z.shape) != 2:
         raise ValueError(f"`hazard_logits` must have shape (subjects, weeks). Received: hazard_logits.shape={tuple(z.shape)}")
-    happened, at_risk = _week_targets(time, event, int(z.shape[1]))
-    return ops.sum(at_risk * _cross_entropy(ops.convert_to_tensor(happened), z), axis=1)
+    weeks = int(z.shape[1])
+    week_targets = ops.convert_to_tensor(pack_targets(time, event, weeks)[:, :weeks])
+    return ops.sum(_known_cross_entropy(week_targets, z), axis=1)
 
 
 def pack_targets(time, event, weeks):
@@ -130,11 +137,8 @@ def penalised_survival_loss(y_packed, y_pred, weight):
     p = ops.convert_to_tensor(y_pred, "float32")
     weeks = int(p.shape[-1]) - 1
     z, s_logit = p[:, :weeks], p[:, weeks]
-    week_y, status = y[:, :weeks], y[:, weeks]
-    at_risk = ops.cast(week_y >= 0, "float32")
-    nll = ops.sum(at_risk * _cross_entropy(ops.maximum(week_y, 0.0), z), axis=1)
-    known = ops.cast(status >= 0, "float32")
-    head = known * _cross_entropy(ops.maximum(status, 0.0), s_logit)
+    nll = ops.sum(_known_cross_entropy(y[:, :weeks], z), axis=1)
+    head = _known_cross_entropy(y[:, weeks], s_logit)
     return nll + head + weight * consistency_violation(ops.sigmoid(s_logit), z)
 
 
